@@ -1,0 +1,53 @@
+//! Feature engineering and clustering at scale (default 1M customers, about 10M order lines).
+//!
+//! `SEGLENS_BENCH_CUSTOMERS` changes the size (e.g. 100000 for a quick look). The demo shop is
+//! generated once into a temporary directory and loaded once; the benchmark then times feature
+//! engineering and clustering (auto-K on the search sample, refinement on all customers).
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use seglens::config::Config;
+use seglens::demo::{generate, DemoOptions};
+
+fn bench(c: &mut Criterion) {
+    let customers: usize = std::env::var("SEGLENS_BENCH_CUSTOMERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("shop/data");
+    generate(&DemoOptions {
+        customers,
+        seed: 1,
+        out: data.clone(),
+        truth: None,
+        events: false,
+        reviews: false,
+    })
+    .expect("demo data");
+    let cfg = Config::default();
+    let shop = seglens::data::load(&data, &cfg).expect("load");
+    eprintln!("bench shop: {customers} customers, {} order lines", shop.orders.height());
+
+    let mut g = c.benchmark_group(format!("pipeline_{customers}"));
+    g.sample_size(10).measurement_time(Duration::from_secs(60)).warm_up_time(Duration::from_secs(1));
+    g.bench_function("features", |b| {
+        b.iter(|| black_box(seglens::features::build(&shop, &cfg).expect("features")))
+    });
+    let feats = seglens::features::build(&shop, &cfg).expect("features");
+    let scaled = seglens::features::scale(&feats, &cfg);
+    g.bench_function("cluster_auto_k", |b| {
+        b.iter(|| {
+            black_box(
+                seglens::cluster::cluster(&scaled.matrix, &cfg.cluster, cfg.seed, &|_| {})
+                    .expect("cluster"),
+            )
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

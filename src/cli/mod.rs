@@ -1,0 +1,305 @@
+//! The command line: argument parsing, progress on stderr, results on stdout, and exit codes.
+//!
+//! Exit codes: 0 success; 1 the run failed (I/O, clustering); 2 bad usage or configuration;
+//! 3 the input data failed validation.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::config::{Algo, Config, KChoice, DEFAULT_TOML};
+use crate::pipeline::{self, PipelineError, Progress, SegmentRequest};
+
+/// Segment an online shop's customers locally and explain each segment.
+#[derive(Debug, Parser)]
+#[command(name = "seglens", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Print nothing on stderr except errors.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Segment customers from a data directory and write the run (assignments, features, profiles).
+    Segment(SegmentArgs),
+    /// Write a synthetic shop with planted customer archetypes (and their truth) for demos and tests.
+    DemoData(DemoArgs),
+    /// Print the default configuration (every key, documented) to start a seglens.toml from.
+    Config {
+        /// Print the embedded defaults (the only mode for now).
+        #[arg(long, default_value_t = true)]
+        default: bool,
+    },
+    /// Score a finished run against planted truth: adjusted Rand index.
+    Evaluate(EvaluateArgs),
+}
+
+#[derive(Debug, Args)]
+struct SegmentArgs {
+    /// Directory with orders.csv|parquet and optionally customers, products, events, reviews.
+    #[arg(long, value_name = "DIR")]
+    data: PathBuf,
+    /// Directory for the run's outputs (created if missing; earlier outputs are replaced atomically).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Number of segments, or "auto" to choose it over cluster.k_min..k_max.
+    #[arg(long, value_name = "auto|N")]
+    k: Option<KChoice>,
+    /// Clustering algorithm.
+    #[arg(long, value_name = "kmeans|gmm|dbscan")]
+    algo: Option<Algo>,
+    /// Seed for every random step; the same data and seed give identical segments.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// A seglens.toml; its keys override the defaults (see `seglens config --default`).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Measure recency and tenure as of this date (YYYY-MM-DD) instead of the day after the last order.
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<String>,
+    /// Print a JSON summary on stdout instead of the table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct DemoArgs {
+    /// Number of customers.
+    #[arg(long, default_value_t = 20_000)]
+    customers: usize,
+    /// Seed; the same seed writes byte-identical files.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Directory for the shop's tables.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Where to write the planted truth (default: truth.csv beside the data directory, never inside).
+    #[arg(long, value_name = "PATH")]
+    truth: Option<PathBuf>,
+    /// Leave out the events table.
+    #[arg(long)]
+    no_events: bool,
+    /// Leave out the reviews table.
+    #[arg(long)]
+    no_reviews: bool,
+}
+
+#[derive(Debug, Args)]
+struct EvaluateArgs {
+    /// A run directory written by `seglens segment`.
+    #[arg(long, value_name = "DIR")]
+    run: PathBuf,
+    /// truth.csv with customer_id, archetype.
+    #[arg(long, value_name = "PATH")]
+    truth: PathBuf,
+    /// Archetypes to treat as one, joined by '+', e.g. fashion_beauty_browser+new_arrival_follower.
+    #[arg(long, value_name = "A+B")]
+    merge: Vec<String>,
+}
+
+/// Entry point for the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let quiet = cli.quiet;
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: {err:#}");
+            let _ = quiet;
+            ExitCode::from(exit_code(&err))
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// 3 for data problems, 2 for configuration problems, 1 otherwise.
+fn exit_code(err: &anyhow::Error) -> u8 {
+    for e in err.chain() {
+        if let Some(p) = e.downcast_ref::<PipelineError>() {
+            return if matches!(p, PipelineError::Data(_)) { 3 } else { 1 };
+        }
+        if e.downcast_ref::<crate::data::DataError>().is_some() {
+            return 3;
+        }
+        if e.downcast_ref::<crate::config::ConfigError>().is_some() {
+            return 2;
+        }
+    }
+    1
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Segment(args) => segment(args, cli.quiet),
+        Command::DemoData(args) => demo(args, cli.quiet),
+        Command::Config { .. } => {
+            std::io::stdout().write_all(DEFAULT_TOML.as_bytes())?;
+            Ok(())
+        }
+        Command::Evaluate(args) => {
+            let merge: Vec<Vec<String>> = args
+                .merge
+                .iter()
+                .map(|m| m.split('+').map(|s| s.trim().to_string()).collect())
+                .collect();
+            let agreement = crate::eval::agreement(&args.run, &args.truth, &merge)?;
+            if !cli.quiet {
+                eprint!("{}", agreement.table());
+            }
+            println!("{:.4}", agreement.ari);
+            Ok(())
+        }
+    }
+}
+
+fn segment(args: SegmentArgs, quiet: bool) -> anyhow::Result<()> {
+    let mut config = Config::load(args.config.as_deref())?;
+    if let Some(k) = args.k {
+        config.cluster.k = k;
+    }
+    if let Some(a) = args.algo {
+        config.cluster.algo = a;
+    }
+    if let Some(s) = args.seed {
+        config.seed = s;
+    }
+    if let Some(d) = args.as_of {
+        config.features.as_of = d;
+    }
+    config
+        .validate()
+        .map_err(|message| crate::config::ConfigError::Invalid {
+            origin: "command line".into(),
+            message,
+        })?;
+    let req = SegmentRequest {
+        data: args.data,
+        out: args.out.clone(),
+        config,
+    };
+    let reporter = Reporter::new(quiet);
+    let result = pipeline::segment(&req, &|p| reporter.report(p));
+    reporter.finish();
+    let result = result?;
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        let summary = serde_json::json!({
+            "out": args.out,
+            "customers": result.info.customers,
+            "k": result.clustering.k,
+            "algo": result.info.algo,
+            "quality": result.clustering.quality,
+            "k_table": result.clustering.k_table,
+            "segments": result.profiles.segments.iter().map(|s| serde_json::json!({
+                "id": s.id,
+                "size": s.size,
+                "share": s.share,
+                "traits": s.traits,
+            })).collect::<Vec<_>>(),
+            "warnings": result.info.warnings,
+            "timings": result.info.timings,
+        });
+        serde_json::to_writer_pretty(&mut stdout, &summary)?;
+        writeln!(stdout)?;
+    } else {
+        write!(
+            stdout,
+            "{}",
+            crate::report::summary_table(&result.profiles, &result.clustering)
+        )?;
+        writeln!(stdout, "\nwrote {}", args.out.display())?;
+    }
+    Ok(())
+}
+
+fn demo(args: DemoArgs, quiet: bool) -> anyhow::Result<()> {
+    let opts = crate::demo::DemoOptions {
+        customers: args.customers,
+        seed: args.seed,
+        out: args.out.clone(),
+        truth: args.truth,
+        events: !args.no_events,
+        reviews: !args.no_reviews,
+    };
+    let reporter = Reporter::new(quiet);
+    reporter.report(Progress::Stage("writing demo shop"));
+    let summary = crate::demo::generate(&opts)
+        .with_context(|| format!("writing the demo shop to {}", args.out.display()))?;
+    reporter.finish();
+    println!(
+        "wrote {} customers, {} order lines, {} events, {} reviews to {}; truth in {}",
+        summary.customers,
+        summary.order_lines,
+        summary.events,
+        summary.reviews,
+        args.out.display(),
+        summary.truth_path.display()
+    );
+    Ok(())
+}
+
+/// Progress on stderr: a spinner on a terminal, plain lines otherwise (logs, CI), nothing if quiet.
+struct Reporter {
+    bar: Option<ProgressBar>,
+    plain: bool,
+    start: std::time::Instant,
+}
+
+impl Reporter {
+    fn new(quiet: bool) -> Self {
+        let tty = std::io::stderr().is_terminal();
+        let bar = (!quiet && tty).then(|| {
+            let b = ProgressBar::new_spinner();
+            b.set_style(
+                ProgressStyle::with_template("{spinner} [{elapsed}] {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            b.enable_steady_tick(Duration::from_millis(120));
+            b
+        });
+        Self {
+            bar,
+            plain: !quiet && !tty,
+            start: std::time::Instant::now(),
+        }
+    }
+
+    fn report(&self, p: Progress) {
+        let line = match &p {
+            Progress::Stage(s) => s.to_string(),
+            Progress::Detail(d) => format!("  {d}"),
+            Progress::Warning(w) => format!("warning: {w}"),
+        };
+        if let Some(b) = &self.bar {
+            match p {
+                Progress::Warning(_) => b.println(line),
+                _ => b.set_message(line.trim().to_string()),
+            }
+        } else if self.plain || matches!(p, Progress::Warning(_)) {
+            eprintln!("[{:>6.1}s] {line}", self.start.elapsed().as_secs_f64());
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}

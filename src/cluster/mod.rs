@@ -1,0 +1,691 @@
+//! Segmenting customers: k-means, GMM and DBSCAN through linfa, automatic choice of K with quality
+//! figures per K, soft membership, stable segment numbering, and the 2-D map projection.
+//!
+//! Large inputs are searched on a seeded sample (`cluster.search_sample`) and the chosen model is
+//! then refined on every customer, so auto-K costs the same at 50k and at 5M customers.
+
+pub mod metrics;
+mod pca;
+
+use linfa::traits::{Fit, Transformer};
+use linfa::DatasetBase;
+use linfa_clustering::{Dbscan, GaussianMixtureModel, GmmInitMethod, KMeans, KMeansInit};
+use ndarray::{Array2, ArrayView2, Axis};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::config::{Algo, ClusterConfig, KChoice};
+pub use metrics::adjusted_rand_index;
+pub use pca::{pca_2d, Projection};
+
+/// Why clustering could not produce segments, and what to change.
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    #[error("only {n} customers: at least {need} are needed for {k} segments; lower --k or add data")]
+    TooFew { n: usize, k: usize, need: usize },
+    #[error("k-means failed for k={k}: {message}")]
+    KMeans { k: usize, message: String },
+    #[error("GMM failed for k={k}: {message}; try --algo kmeans, or raise cluster.gmm_reg in the config")]
+    Gmm { k: usize, message: String },
+    #[error("DBSCAN failed: {message}")]
+    Dbscan { message: String },
+    #[error("DBSCAN found no dense groups (eps = {eps:.3}, min points = {min_points}); raise cluster.dbscan_eps or lower cluster.dbscan_min_points")]
+    DbscanEmpty { eps: f64, min_points: usize },
+}
+
+/// Quality figures of one K (or of the final segmentation).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct KScore {
+    pub k: usize,
+    /// Mean silhouette on a seeded sample (-1..1, higher is better).
+    pub silhouette: Option<f64>,
+    /// Calinski-Harabasz index (higher is better).
+    pub calinski_harabasz: Option<f64>,
+    /// Davies-Bouldin index (lower is better).
+    pub davies_bouldin: Option<f64>,
+    /// Mean ARI between fits on different seeded subsamples (1 = perfectly reproducible).
+    pub stability: Option<f64>,
+    /// Mean squared distance to the own centre (k-means objective per customer).
+    pub inertia: Option<f64>,
+    pub chosen: bool,
+}
+
+/// The result of clustering all customers.
+#[derive(Debug, Clone)]
+pub struct Clustering {
+    pub algo: Algo,
+    /// Number of segments (DBSCAN noise is not counted).
+    pub k: usize,
+    /// Segment per customer, numbered by size (0 = largest); -1 marks DBSCAN noise.
+    pub labels: Vec<i32>,
+    /// Segment centres in the scaled feature space (k x features).
+    pub centroids: Array2<f64>,
+    /// p(segment | customer), customers x k.
+    pub probabilities: Array2<f64>,
+    /// The temperature T of the soft membership (k-means and DBSCAN).
+    pub temperature: Option<f64>,
+    /// Quality per candidate K (one row when K was fixed).
+    pub k_table: Vec<KScore>,
+    /// Quality of the final segmentation (silhouette on a sample of all customers).
+    pub quality: KScore,
+    /// How K was chosen, in words, for the report.
+    pub k_rule: String,
+    pub search_sample: usize,
+    pub silhouette_sample: usize,
+}
+
+/// Documented rule for auto-K.
+pub const K_RULE: &str = "each K in the range is ranked on silhouette (higher better), \
+Calinski-Harabasz (higher better) and Davies-Bouldin (lower better); Ks whose stability is below 0.8 \
+are set aside unless none reach it; the K with the lowest rank sum wins, ties going to the higher \
+silhouette";
+
+/// Segments the scaled matrix `x` according to `cfg`.
+pub fn cluster(
+    x: &Array2<f64>,
+    cfg: &ClusterConfig,
+    seed: u64,
+    progress: &dyn Fn(&str),
+) -> Result<Clustering, ClusterError> {
+    let n = x.nrows();
+    let search_idx = sample_indices(n, cfg.search_sample, seed);
+    let xs = x.select(Axis(0), &search_idx);
+    let sil_idx = sample_indices(xs.nrows(), cfg.silhouette_sample, seed ^ 0x5111);
+
+    if cfg.algo == Algo::Dbscan {
+        return dbscan(x, &xs, &search_idx, cfg, seed);
+    }
+
+    let candidates: Vec<usize> = match cfg.k {
+        KChoice::Fixed(k) => vec![k],
+        KChoice::Auto => (cfg.k_min..=cfg.k_max).collect(),
+    };
+    let k_first = candidates.first().copied().unwrap_or(2);
+    if xs.nrows() < 2 * k_first.max(2) {
+        return Err(ClusterError::TooFew {
+            n,
+            k: k_first,
+            need: 2 * k_first.max(2),
+        });
+    }
+    let candidates: Vec<usize> = candidates
+        .into_iter()
+        .filter(|&k| k * 2 <= xs.nrows())
+        .collect();
+
+    let mut table = Vec::new();
+    let mut fits = Vec::new();
+    for &k in &candidates {
+        progress(&format!("fitting k={k} on {} customers", xs.nrows()));
+        let fit = fit_model(cfg.algo, xs.view(), k, cfg, seed)?;
+        let score = score_k(&xs, &sil_idx, &fit.labels, k, cfg, seed, fit.inertia)?;
+        table.push(score);
+        fits.push(fit);
+    }
+    let best = choose_k(&table);
+    table[best].chosen = true;
+    let k = table[best].k;
+    let sample_fit = fits.swap_remove(best);
+
+    // Refine on every customer, starting from the sample's solution.
+    progress(&format!("assigning {n} customers to {k} segments"));
+    let (centroids, probabilities, temperature) = if search_idx.len() == n {
+        (sample_fit.centroids, sample_fit.probabilities, sample_fit.temperature)
+    } else {
+        let full = refine(cfg.algo, x.view(), &sample_fit, cfg, seed)?;
+        (full.centroids, full.probabilities, full.temperature)
+    };
+    let raw: Vec<Option<usize>> = argmax_rows(&probabilities).into_iter().map(Some).collect();
+    let order = size_order(raw.iter().flatten().copied(), k);
+    let (labels, centroids, probabilities) = renumber(&raw, &order, &centroids, &probabilities);
+    let labels_u: Vec<usize> = labels.iter().map(|&l| l as usize).collect();
+    let quality = final_quality(x, &labels_u, k, cfg, seed, table[best].stability);
+
+    Ok(Clustering {
+        algo: cfg.algo,
+        k,
+        labels,
+        centroids,
+        probabilities,
+        temperature,
+        k_table: table,
+        quality,
+        k_rule: match cfg.k {
+            KChoice::Auto => K_RULE.to_string(),
+            KChoice::Fixed(k) => format!("fixed by the user (k = {k})"),
+        },
+        search_sample: search_idx.len(),
+        silhouette_sample: sil_idx.len(),
+    })
+}
+
+/// A fitted model on some rows.
+struct Model {
+    centroids: Array2<f64>,
+    probabilities: Array2<f64>,
+    labels: Vec<usize>,
+    temperature: Option<f64>,
+    inertia: Option<f64>,
+    gmm: Option<GaussianMixtureModel<f64>>,
+}
+
+fn fit_model(
+    algo: Algo,
+    x: ArrayView2<f64>,
+    k: usize,
+    cfg: &ClusterConfig,
+    seed: u64,
+) -> Result<Model, ClusterError> {
+    match algo {
+        Algo::Gmm => fit_gmm(x, k, cfg, seed),
+        _ => fit_kmeans(x, k, cfg.n_init, cfg, seed, None),
+    }
+}
+
+fn fit_kmeans(
+    x: ArrayView2<f64>,
+    k: usize,
+    n_init: usize,
+    cfg: &ClusterConfig,
+    seed: u64,
+    init: Option<Array2<f64>>,
+) -> Result<Model, ClusterError> {
+    let ds = DatasetBase::from(x.to_owned());
+    let rng = ChaCha8Rng::seed_from_u64(seed.wrapping_add(k as u64 * 7919));
+    let (init, runs) = match init {
+        Some(c) => (KMeansInit::Precomputed(c), 1),
+        None => (KMeansInit::KMeansPlusPlus, n_init),
+    };
+    let model = KMeans::params_with_rng(k, rng)
+        .n_runs(runs)
+        .max_n_iterations(cfg.max_iter.max(1))
+        .tolerance(cfg.tolerance)
+        .init_method(init)
+        .fit(&ds)
+        .map_err(|e| ClusterError::KMeans {
+            k,
+            message: e.to_string(),
+        })?;
+    let centroids = model.centroids().clone();
+    let d2 = sq_distances(x, &centroids);
+    let labels = argmin_rows(&d2);
+    let inertia = labels
+        .iter()
+        .enumerate()
+        .map(|(i, &l)| d2[[i, l]])
+        .sum::<f64>()
+        / x.nrows().max(1) as f64;
+    let (probabilities, t) = soft_membership(&d2, &labels, cfg.temperature_scale);
+    Ok(Model {
+        centroids,
+        probabilities,
+        labels,
+        temperature: Some(t),
+        inertia: Some(inertia),
+        gmm: None,
+    })
+}
+
+fn fit_gmm(
+    x: ArrayView2<f64>,
+    k: usize,
+    cfg: &ClusterConfig,
+    seed: u64,
+) -> Result<Model, ClusterError> {
+    let ds = DatasetBase::from(x.to_owned());
+    let rng = ChaCha8Rng::seed_from_u64(seed.wrapping_add(k as u64 * 104_729));
+    let model = GaussianMixtureModel::params_with_rng(k, rng)
+        .n_runs(cfg.n_init.max(1) as u64)
+        .max_n_iterations(cfg.max_iter.max(1))
+        .tolerance(cfg.tolerance)
+        .reg_covariance(cfg.gmm_reg)
+        .init_method(GmmInitMethod::KMeans)
+        .fit(&ds)
+        .map_err(|e| ClusterError::Gmm {
+            k,
+            message: e.to_string(),
+        })?;
+    let probabilities = gmm_posterior(&model, x);
+    let labels = argmax_rows(&probabilities);
+    Ok(Model {
+        centroids: model.means().clone(),
+        probabilities,
+        labels,
+        temperature: None,
+        inertia: None,
+        gmm: Some(model),
+    })
+}
+
+/// Re-fits the sample's solution on all rows: k-means from the sample's centres; GMM posteriors of
+/// the sample's mixture.
+fn refine(
+    algo: Algo,
+    x: ArrayView2<f64>,
+    fit: &Model,
+    cfg: &ClusterConfig,
+    seed: u64,
+) -> Result<Model, ClusterError> {
+    match (&fit.gmm, algo) {
+        (Some(model), Algo::Gmm) => {
+            let probabilities = gmm_posterior(model, x);
+            let labels = argmax_rows(&probabilities);
+            Ok(Model {
+                centroids: model.means().clone(),
+                probabilities,
+                labels,
+                temperature: None,
+                inertia: None,
+                gmm: None,
+            })
+        }
+        _ => fit_kmeans(
+            x,
+            fit.centroids.nrows(),
+            1,
+            cfg,
+            seed,
+            Some(fit.centroids.clone()),
+        ),
+    }
+}
+
+/// Quality figures of one candidate K on the search sample.
+fn score_k(
+    xs: &Array2<f64>,
+    sil_idx: &[usize],
+    labels: &[usize],
+    k: usize,
+    cfg: &ClusterConfig,
+    seed: u64,
+    inertia: Option<f64>,
+) -> Result<KScore, ClusterError> {
+    let xsil = xs.select(Axis(0), sil_idx);
+    let lsil: Vec<usize> = sil_idx.iter().map(|&i| labels[i]).collect();
+    let stability = stability(xs, k, cfg, seed)?;
+    Ok(KScore {
+        k,
+        silhouette: metrics::silhouette(xsil.view(), &lsil, k),
+        calinski_harabasz: metrics::calinski_harabasz(xs.view(), labels, k),
+        davies_bouldin: metrics::davies_bouldin(xs.view(), labels, k),
+        stability,
+        inertia,
+        chosen: false,
+    })
+}
+
+/// Mean ARI over `stability_runs` pairs of fits on two seeded 75% subsamples, compared on all rows.
+fn stability(
+    xs: &Array2<f64>,
+    k: usize,
+    cfg: &ClusterConfig,
+    seed: u64,
+) -> Result<Option<f64>, ClusterError> {
+    if cfg.stability_runs == 0 {
+        return Ok(None);
+    }
+    let n = xs.nrows();
+    let m = (n * 3 / 4).max(2 * k);
+    let mut total = 0.0;
+    for r in 0..cfg.stability_runs {
+        let mut labelings = Vec::with_capacity(2);
+        for side in 0..2u64 {
+            let s = seed ^ (0xA5A5 + r as u64 * 31 + side * 17);
+            let idx = sample_indices(n, m, s);
+            let sub = xs.select(Axis(0), &idx);
+            let fit = match cfg.algo {
+                Algo::Gmm => fit_gmm(sub.view(), k, cfg, s)?,
+                _ => fit_kmeans(sub.view(), k, 1, cfg, s, None)?,
+            };
+            let labels = match &fit.gmm {
+                Some(model) => argmax_rows(&gmm_posterior(model, xs.view())),
+                None => argmin_rows(&sq_distances(xs.view(), &fit.centroids)),
+            };
+            labelings.push(labels);
+        }
+        total += adjusted_rand_index(&labelings[0], &labelings[1]);
+    }
+    Ok(Some(total / cfg.stability_runs as f64))
+}
+
+/// Picks the index of the winning K by the documented rank-sum rule ([`K_RULE`]).
+pub fn choose_k(table: &[KScore]) -> usize {
+    if table.len() <= 1 {
+        return 0;
+    }
+    let stable: Vec<usize> = (0..table.len())
+        .filter(|&i| table[i].stability.is_none_or(|s| s >= 0.8))
+        .collect();
+    let pool: Vec<usize> = if stable.is_empty() {
+        (0..table.len()).collect()
+    } else {
+        stable
+    };
+    let rank = |key: &dyn Fn(&KScore) -> Option<f64>, higher_better: bool| -> Vec<usize> {
+        let mut order = pool.clone();
+        order.sort_by(|&a, &b| {
+            let va = key(&table[a]).unwrap_or(if higher_better { f64::MIN } else { f64::MAX });
+            let vb = key(&table[b]).unwrap_or(if higher_better { f64::MIN } else { f64::MAX });
+            if higher_better {
+                vb.total_cmp(&va)
+            } else {
+                va.total_cmp(&vb)
+            }
+        });
+        let mut r = vec![0; table.len()];
+        for (pos, &i) in order.iter().enumerate() {
+            r[i] = pos + 1;
+        }
+        r
+    };
+    let rs = rank(&|s| s.silhouette, true);
+    let rc = rank(&|s| s.calinski_harabasz, true);
+    let rd = rank(&|s| s.davies_bouldin, false);
+    let mut best = pool[0];
+    for &i in &pool[1..] {
+        let (si, sb) = (rs[i] + rc[i] + rd[i], rs[best] + rc[best] + rd[best]);
+        if si < sb || (si == sb && rs[i] < rs[best]) {
+            best = i;
+        }
+    }
+    best
+}
+
+/// Silhouette, CH and DB of the final labels on all customers (silhouette on a sample).
+fn final_quality(
+    x: &Array2<f64>,
+    labels: &[usize],
+    k: usize,
+    cfg: &ClusterConfig,
+    seed: u64,
+    stability: Option<f64>,
+) -> KScore {
+    let idx = sample_indices(x.nrows(), cfg.silhouette_sample, seed ^ 0xF1A1);
+    let xs = x.select(Axis(0), &idx);
+    let ls: Vec<usize> = idx.iter().map(|&i| labels[i]).collect();
+    let (c, _) = metrics::centroids(x.view(), labels, k);
+    let inertia = labels
+        .iter()
+        .zip(x.rows())
+        .map(|(&l, r)| metrics::sq_dist(r, c.row(l)))
+        .sum::<f64>()
+        / x.nrows().max(1) as f64;
+    KScore {
+        k,
+        silhouette: metrics::silhouette(xs.view(), &ls, k),
+        calinski_harabasz: metrics::calinski_harabasz(x.view(), labels, k),
+        davies_bouldin: metrics::davies_bouldin(x.view(), labels, k),
+        stability,
+        inertia: Some(inertia),
+        chosen: true,
+    }
+}
+
+/// DBSCAN on the search sample; customers outside the sample join the nearest cluster when they lie
+/// within that cluster's radius (its farthest sampled member), else they are noise.
+fn dbscan(
+    x: &Array2<f64>,
+    xs: &Array2<f64>,
+    search_idx: &[usize],
+    cfg: &ClusterConfig,
+    seed: u64,
+) -> Result<Clustering, ClusterError> {
+    let eps = if cfg.dbscan_eps > 0.0 {
+        cfg.dbscan_eps
+    } else {
+        estimate_eps(xs, cfg.dbscan_min_points, seed)
+    };
+    let found = Dbscan::params(cfg.dbscan_min_points.max(2))
+        .tolerance(eps)
+        .transform(xs)
+        .map_err(|e| ClusterError::Dbscan {
+            message: e.to_string(),
+        })?;
+    let k = found.iter().flatten().max().map_or(0, |m| m + 1);
+    if k == 0 {
+        return Err(ClusterError::DbscanEmpty {
+            eps,
+            min_points: cfg.dbscan_min_points,
+        });
+    }
+    let sample_labels: Vec<usize> = found.iter().map(|l| l.unwrap_or(k)).collect();
+    // Cluster centres (noise excluded) and each cluster's radius (max member distance).
+    let (c_all, _) = metrics::centroids(xs.view(), &sample_labels, k + 1);
+    let centroids = c_all.slice(ndarray::s![..k, ..]).to_owned();
+    let mut radius = vec![0.0f64; k];
+    for (r, &l) in xs.rows().into_iter().zip(&sample_labels) {
+        if l < k {
+            radius[l] = radius[l].max(metrics::sq_dist(r, centroids.row(l)));
+        }
+    }
+    let d2 = sq_distances(x.view(), &centroids);
+    let nearest = argmin_rows(&d2);
+    let mut in_sample = vec![None; x.nrows()];
+    for (pos, &i) in search_idx.iter().enumerate() {
+        in_sample[i] = Some(sample_labels[pos]);
+    }
+    let raw: Vec<Option<usize>> = (0..x.nrows())
+        .map(|i| match in_sample[i] {
+            Some(l) if l < k => Some(l),
+            Some(_) => None,
+            None => (d2[[i, nearest[i]]] <= radius[nearest[i]]).then_some(nearest[i]),
+        })
+        .collect();
+    let (probabilities, t) = soft_membership(&d2, &nearest, cfg.temperature_scale);
+    let order = size_order(raw.iter().flatten().copied(), k);
+    let (labels, centroids, probabilities) = renumber(&raw, &order, &centroids, &probabilities);
+    let members: Vec<usize> = (0..x.nrows()).filter(|&i| labels[i] >= 0).collect();
+    let xm = x.select(Axis(0), &members);
+    let lm: Vec<usize> = members.iter().map(|&i| labels[i] as usize).collect();
+    let mut quality = final_quality(&xm, &lm, k, cfg, seed, None);
+    quality.inertia = None;
+    Ok(Clustering {
+        algo: Algo::Dbscan,
+        k,
+        labels,
+        centroids,
+        probabilities,
+        temperature: Some(t),
+        k_table: vec![quality.clone()],
+        quality,
+        k_rule: format!(
+            "DBSCAN finds its own number of segments (eps = {eps:.3}, min points = {}); noise is segment -1",
+            cfg.dbscan_min_points
+        ),
+        search_sample: search_idx.len(),
+        silhouette_sample: cfg.silhouette_sample.min(x.nrows()),
+    })
+}
+
+/// The 90th percentile of each sampled point's distance to its `min_points`-th neighbour.
+fn estimate_eps(xs: &Array2<f64>, min_points: usize, seed: u64) -> f64 {
+    let idx = sample_indices(xs.nrows(), 2000, seed ^ 0xE95);
+    let s = xs.select(Axis(0), &idx);
+    let kth = min_points.clamp(1, s.nrows().saturating_sub(1).max(1));
+    let mut d: Vec<f64> = (0..s.nrows())
+        .into_par_iter()
+        .map(|i| {
+            let mut row: Vec<f64> = (0..s.nrows())
+                .filter(|&j| j != i)
+                .map(|j| metrics::sq_dist(s.row(i), s.row(j)))
+                .collect();
+            row.sort_by(f64::total_cmp);
+            row.get(kth - 1).copied().unwrap_or(0.0).sqrt()
+        })
+        .collect();
+    d.sort_by(f64::total_cmp);
+    d.get(d.len() * 9 / 10).copied().unwrap_or(1.0).max(1e-6)
+}
+
+/// Seeded sample of `min(m, n)` row indices, sorted (all rows when n <= m).
+pub fn sample_indices(n: usize, m: usize, seed: u64) -> Vec<usize> {
+    if n <= m {
+        return (0..n).collect();
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut v = rand::seq::index::sample(&mut rng, n, m).into_vec();
+    v.sort_unstable();
+    v
+}
+
+/// Squared distances of every row to every centre (rows x k), in parallel.
+pub fn sq_distances(x: ArrayView2<f64>, centroids: &Array2<f64>) -> Array2<f64> {
+    let k = centroids.nrows();
+    let mut out = Array2::<f64>::zeros((x.nrows(), k));
+    out.axis_iter_mut(Axis(0))
+        .into_par_iter()
+        .zip(x.axis_iter(Axis(0)).into_par_iter())
+        .for_each(|(mut o, r)| {
+            for (j, c) in centroids.rows().into_iter().enumerate() {
+                o[j] = metrics::sq_dist(r, c);
+            }
+        });
+    out
+}
+
+fn argmin_rows(d: &Array2<f64>) -> Vec<usize> {
+    d.rows()
+        .into_iter()
+        .map(|r| {
+            r.iter()
+                .enumerate()
+                .fold((0, f64::INFINITY), |(bi, bv), (i, &v)| {
+                    if v < bv {
+                        (i, v)
+                    } else {
+                        (bi, bv)
+                    }
+                })
+                .0
+        })
+        .collect()
+}
+
+fn argmax_rows(p: &Array2<f64>) -> Vec<usize> {
+    p.rows()
+        .into_iter()
+        .map(|r| {
+            r.iter()
+                .enumerate()
+                .fold((0, f64::NEG_INFINITY), |(bi, bv), (i, &v)| {
+                    if v > bv {
+                        (i, v)
+                    } else {
+                        (bi, bv)
+                    }
+                })
+                .0
+        })
+        .collect()
+}
+
+/// p(k|x) = softmax(-d²(x, mu_k) / T) with T = scale x mean squared distance to the own centre,
+/// so the softness does not depend on the units of the feature space.
+pub fn soft_membership(d2: &Array2<f64>, labels: &[usize], scale: f64) -> (Array2<f64>, f64) {
+    let n = d2.nrows().max(1) as f64;
+    let mean_own = labels
+        .iter()
+        .enumerate()
+        .map(|(i, &l)| d2[[i, l]])
+        .sum::<f64>()
+        / n;
+    let t = (scale * mean_own).max(1e-9);
+    let mut p = d2.mapv(|v| -v / t);
+    for mut row in p.rows_mut() {
+        let m = row.fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+        row.mapv_inplace(|v| (v - m).exp());
+        let s = row.sum();
+        row /= s;
+    }
+    (p, t)
+}
+
+/// GMM posterior p(k|x) from the fitted mixture's weights, means and precisions.
+fn gmm_posterior(model: &GaussianMixtureModel<f64>, x: ArrayView2<f64>) -> Array2<f64> {
+    let k = model.means().nrows();
+    let p = model.means().ncols();
+    let log_w: Vec<f64> = model.weights().iter().map(|w| w.max(1e-300).ln()).collect();
+    // log|P_k| via Cholesky of each precision matrix.
+    let comps: Vec<(Array2<f64>, f64)> = (0..k)
+        .map(|c| {
+            let prec = model.precisions().index_axis(Axis(0), c).to_owned();
+            let logdet = cholesky_logdet(&prec).unwrap_or(0.0);
+            (prec, logdet)
+        })
+        .collect();
+    let means = model.means();
+    let ln2pi = (2.0 * std::f64::consts::PI).ln();
+    let mut out = Array2::<f64>::zeros((x.nrows(), k));
+    out.axis_iter_mut(Axis(0))
+        .into_par_iter()
+        .zip(x.axis_iter(Axis(0)).into_par_iter())
+        .for_each(|(mut o, r)| {
+            for c in 0..k {
+                let diff = &r - &means.row(c);
+                let maha = diff.dot(&comps[c].0.dot(&diff));
+                o[c] = log_w[c] + 0.5 * comps[c].1 - 0.5 * (p as f64 * ln2pi + maha);
+            }
+            let m = o.fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+            o.mapv_inplace(|v| (v - m).exp());
+            let s = o.sum();
+            o /= s;
+        });
+    out
+}
+
+/// log determinant of a symmetric positive definite matrix.
+fn cholesky_logdet(a: &Array2<f64>) -> Option<f64> {
+    let n = a.nrows();
+    let mut l = Array2::<f64>::zeros((n, n));
+    for i in 0..n {
+        for j in 0..=i {
+            let mut s = a[[i, j]];
+            for m in 0..j {
+                s -= l[[i, m]] * l[[j, m]];
+            }
+            if i == j {
+                if s <= 0.0 {
+                    return None;
+                }
+                l[[i, i]] = s.sqrt();
+            } else {
+                l[[i, j]] = s / l[[j, j]];
+            }
+        }
+    }
+    Some(2.0 * (0..n).map(|i| l[[i, i]].ln()).sum::<f64>())
+}
+
+/// Segment order by size (largest first, ties by old id): `order[new] = old`.
+fn size_order(labels: impl Iterator<Item = usize>, k: usize) -> Vec<usize> {
+    let mut sizes = vec![0usize; k];
+    for l in labels {
+        sizes[l] += 1;
+    }
+    let mut order: Vec<usize> = (0..k).collect();
+    order.sort_by(|&a, &b| sizes[b].cmp(&sizes[a]).then(a.cmp(&b)));
+    order
+}
+
+/// Applies a size order to labels (None = noise, -1), centres and probability columns.
+fn renumber(
+    labels: &[Option<usize>],
+    order: &[usize],
+    centroids: &Array2<f64>,
+    probabilities: &Array2<f64>,
+) -> (Vec<i32>, Array2<f64>, Array2<f64>) {
+    let mut new_of = vec![0i32; order.len()];
+    for (new, &old) in order.iter().enumerate() {
+        new_of[old] = new as i32;
+    }
+    (
+        labels.iter().map(|l| l.map_or(-1, |l| new_of[l])).collect(),
+        centroids.select(Axis(0), order),
+        probabilities.select(Axis(1), order),
+    )
+}
+
+#[cfg(test)]
+mod tests;

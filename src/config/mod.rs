@@ -1,0 +1,370 @@
+//! The `seglens.toml` configuration: the documented defaults (embedded), merging a user's file over
+//! them, and validation of the merged result.
+//!
+//! The default file is the single source of truth: `seglens config --default` prints it verbatim and
+//! [`Config::default`] parses it, so the documentation and the behaviour cannot drift apart.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// The commented default configuration, as printed by `seglens config --default`.
+pub const DEFAULT_TOML: &str = include_str!("default.toml");
+
+/// Tables of the data contract, in load order.
+pub const TABLES: [&str; 5] = ["customers", "orders", "products", "events", "reviews"];
+
+/// What went wrong reading or checking a configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is not valid TOML: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("config {origin}: {message}")]
+    Invalid { origin: String, message: String },
+}
+
+/// The whole configuration after defaults, file and flags are combined.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub seed: u64,
+    pub validation: ValidationConfig,
+    pub features: FeatureConfig,
+    pub cluster: ClusterConfig,
+    pub profile: ProfileConfig,
+    /// table -> canonical column -> column name in the user's file.
+    #[serde(default)]
+    pub columns: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ValidationConfig {
+    pub max_bad_row_share: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FeatureConfig {
+    /// Empty means "the day after the last order".
+    pub as_of: String,
+    pub top_categories: usize,
+    pub top_event_types: usize,
+    pub clip: f64,
+    #[serde(default)]
+    pub weights: BTreeMap<String, f64>,
+}
+
+/// Clustering algorithm choice.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Algo {
+    Kmeans,
+    Gmm,
+    Dbscan,
+}
+
+impl std::str::FromStr for Algo {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "kmeans" | "k-means" => Ok(Self::Kmeans),
+            "gmm" => Ok(Self::Gmm),
+            "dbscan" => Ok(Self::Dbscan),
+            other => Err(format!(
+                "unknown algorithm '{other}': use kmeans, gmm or dbscan"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for Algo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Kmeans => "kmeans",
+            Self::Gmm => "gmm",
+            Self::Dbscan => "dbscan",
+        })
+    }
+}
+
+/// Number of segments: chosen automatically over `k_min..=k_max`, or fixed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KChoice {
+    Auto,
+    Fixed(usize),
+}
+
+impl std::str::FromStr for KChoice {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.eq_ignore_ascii_case("auto") {
+            return Ok(Self::Auto);
+        }
+        match s.parse::<usize>() {
+            Ok(k) if k >= 2 => Ok(Self::Fixed(k)),
+            _ => Err(format!(
+                "invalid k '{s}': use \"auto\" or a whole number of segments >= 2"
+            )),
+        }
+    }
+}
+
+impl Serialize for KChoice {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Auto => s.serialize_str("auto"),
+            Self::Fixed(k) => s.serialize_u64(*k as u64),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for KChoice {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            S(String),
+            N(i64),
+        }
+        match Raw::deserialize(d)? {
+            Raw::S(s) => s.parse().map_err(serde::de::Error::custom),
+            Raw::N(n) if n >= 2 => Ok(Self::Fixed(n as usize)),
+            Raw::N(n) => Err(serde::de::Error::custom(format!(
+                "invalid k {n}: use \"auto\" or a number >= 2"
+            ))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterConfig {
+    pub algo: Algo,
+    pub k: KChoice,
+    pub k_min: usize,
+    pub k_max: usize,
+    pub n_init: usize,
+    pub max_iter: u64,
+    pub tolerance: f64,
+    pub search_sample: usize,
+    pub silhouette_sample: usize,
+    pub stability_runs: usize,
+    pub temperature_scale: f64,
+    pub gmm_reg: f64,
+    pub dbscan_eps: f64,
+    pub dbscan_min_points: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileConfig {
+    pub representatives: usize,
+    pub top_products: usize,
+    pub top_categories: usize,
+    pub min_product_buyers: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        // The embedded file is checked by a unit test; failing here would be a build defect.
+        match Self::from_toml_str(DEFAULT_TOML, "defaults") {
+            Ok(c) => c,
+            Err(e) => panic!("embedded default config is invalid: {e}"),
+        }
+    }
+}
+
+impl Config {
+    /// Loads the defaults with `path` (if any) merged over them.
+    pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
+        let Some(path) = path else {
+            return Ok(Self::default());
+        };
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_toml_str(&text, &path.display().to_string()).map_err(|e| match e {
+            ConfigError::Invalid { message, .. } => ConfigError::Parse {
+                path: path.to_path_buf(),
+                message,
+            },
+            other => other,
+        })
+    }
+
+    /// Parses a (partial) TOML document and merges it over the embedded defaults.
+    pub fn from_toml_str(text: &str, origin: &str) -> Result<Self, ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid {
+            origin: origin.to_string(),
+            message,
+        };
+        let mut base: toml::Value = toml::from_str(DEFAULT_TOML)
+            .map_err(|e| invalid(format!("embedded defaults: {e}")))?;
+        let user: toml::Value = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        merge(&mut base, user);
+        let cfg: Config = base
+            .try_into()
+            .map_err(|e: toml::de::Error| invalid(e.to_string()))?;
+        cfg.validate().map_err(invalid)?;
+        Ok(cfg)
+    }
+
+    /// Checks ranges and names that serde cannot express.
+    pub fn validate(&self) -> Result<(), String> {
+        let c = &self.cluster;
+        if c.k_min < 2 || c.k_max < c.k_min {
+            return Err(format!(
+                "cluster.k_min ({}) must be >= 2 and <= cluster.k_max ({})",
+                c.k_min, c.k_max
+            ));
+        }
+        if c.n_init == 0 {
+            return Err("cluster.n_init must be >= 1".into());
+        }
+        if c.silhouette_sample < 100 || c.search_sample < 100 {
+            return Err("cluster.silhouette_sample and cluster.search_sample must be >= 100".into());
+        }
+        if !(c.temperature_scale > 0.0) {
+            return Err("cluster.temperature_scale must be > 0".into());
+        }
+        if !(0.0..=1.0).contains(&self.validation.max_bad_row_share) {
+            return Err("validation.max_bad_row_share must be between 0 and 1".into());
+        }
+        if !(self.features.clip > 0.0) {
+            return Err("features.clip must be > 0".into());
+        }
+        if !self.features.as_of.is_empty()
+            && chrono::NaiveDate::parse_from_str(&self.features.as_of, "%Y-%m-%d").is_err()
+        {
+            return Err(format!(
+                "features.as_of '{}' is not a date: use YYYY-MM-DD or leave it empty",
+                self.features.as_of
+            ));
+        }
+        for (name, w) in &self.features.weights {
+            if !(w.is_finite() && *w >= 0.0) {
+                return Err(format!(
+                    "features.weights.{name} = {w}: weights must be >= 0"
+                ));
+            }
+        }
+        for (table, map) in &self.columns {
+            let Some(known) = crate::data::canonical_columns(table) else {
+                return Err(format!(
+                    "[columns.{table}]: unknown table; tables are {}",
+                    TABLES.join(", ")
+                ));
+            };
+            for canonical in map.keys() {
+                if !known.contains(&canonical.as_str()) {
+                    return Err(format!(
+                        "[columns.{table}] {canonical}: unknown column; {table} columns are {}",
+                        known.join(", ")
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Weight of a feature: exact key first, then the longest matching `prefix*` key, else 1.
+    pub fn feature_weight(&self, name: &str) -> f64 {
+        if let Some(w) = self.features.weights.get(name) {
+            return *w;
+        }
+        self.features
+            .weights
+            .iter()
+            .filter_map(|(k, w)| {
+                let prefix = k.strip_suffix('*')?;
+                name.starts_with(prefix).then_some((prefix.len(), *w))
+            })
+            .max_by_key(|(len, _)| *len)
+            .map_or(1.0, |(_, w)| w)
+    }
+
+    /// The configuration as TOML, for `run.json` and `seglens config --show`.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+/// Recursively overlays `over` onto `base`: tables merge key by key, other values replace.
+fn merge(base: &mut toml::Value, over: toml::Value) {
+    match (base, over) {
+        (toml::Value::Table(b), toml::Value::Table(o)) => {
+            for (k, v) in o {
+                match b.get_mut(&k) {
+                    Some(existing) => merge(existing, v),
+                    None => {
+                        b.insert(k, v);
+                    }
+                }
+            }
+        }
+        (b, o) => *b = o,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_parse() {
+        let c = Config::default();
+        assert_eq!(c.cluster.k, KChoice::Auto);
+        assert_eq!(c.cluster.algo, Algo::Kmeans);
+        assert_eq!(c.cluster.k_min, 3);
+        assert_eq!(c.cluster.k_max, 12);
+    }
+
+    #[test]
+    fn user_file_overrides_and_keeps_rest() {
+        let c = Config::from_toml_str(
+            "seed = 7\n[cluster]\nk = 5\n[columns.orders]\ncustomer_id = \"household_id\"\n",
+            "test",
+        )
+        .unwrap();
+        assert_eq!(c.seed, 7);
+        assert_eq!(c.cluster.k, KChoice::Fixed(5));
+        assert_eq!(c.cluster.k_max, 12);
+        assert_eq!(c.columns["orders"]["customer_id"], "household_id");
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_rejected() {
+        assert!(Config::from_toml_str("[cluster]\nkk = 3\n", "t").is_err());
+        assert!(Config::from_toml_str("[cluster]\nk = 1\n", "t").is_err());
+        assert!(Config::from_toml_str("[columns.orderz]\na = \"b\"\n", "t").is_err());
+        assert!(Config::from_toml_str("[columns.orders]\nfoo = \"b\"\n", "t").is_err());
+        assert!(Config::from_toml_str("[features]\nas_of = \"yesterday\"\n", "t").is_err());
+    }
+
+    #[test]
+    fn weight_prefix_matching() {
+        let c = Config::from_toml_str(
+            "[features.weights]\n\"cat_share_*\" = 0.5\ncat_share_books = 2.0\n",
+            "t",
+        )
+        .unwrap();
+        assert_eq!(c.feature_weight("cat_share_books"), 2.0);
+        assert_eq!(c.feature_weight("cat_share_toys"), 0.5);
+        assert_eq!(c.feature_weight("frequency"), 1.0);
+    }
+
+    #[test]
+    fn round_trips_through_toml() {
+        let c = Config::default();
+        let again = Config::from_toml_str(&c.to_toml(), "t").unwrap();
+        assert_eq!(c, again);
+    }
+}

@@ -1,0 +1,1021 @@
+//! Loading and validating a shop's tables (the data contract).
+//!
+//! A data directory holds up to five tables, each `NAME.csv` or `NAME.parquet`; only `orders` is
+//! required. Files are parsed with polars, column names are remapped through `[columns.TABLE]`, and
+//! every value is checked. Problems that make the data untrustworthy stop the run with an error naming
+//! the file, row and column; row-level problems that a real export routinely has (order lines of
+//! unknown customers, ratings out of range) are dropped with a warning while they stay below
+//! `validation.max_bad_row_share`.
+//!
+//! Rows are numbered as a spreadsheet shows them: in a CSV file the header is row 1 and the first
+//! data row is row 2; in a Parquet file the first record is row 1.
+
+mod parse;
+
+use std::collections::{HashMap, HashSet};
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use crate::config::Config;
+pub use parse::parse_timestamp;
+
+/// Canonical columns per table: (name, required).
+const CUSTOMERS: &[(&str, bool)] = &[
+    ("customer_id", true),
+    ("signup_date", false),
+    ("country", false),
+    ("city", false),
+    ("gender", false),
+    ("channel", false),
+    ("age", false),
+];
+const ORDERS: &[(&str, bool)] = &[
+    ("order_id", true),
+    ("customer_id", true),
+    ("order_date", true),
+    ("product_id", true),
+    ("unit_price", true),
+    ("category", false),
+    ("quantity", false),
+    ("discount", false),
+    ("returned", false),
+];
+const PRODUCTS: &[(&str, bool)] = &[
+    ("product_id", true),
+    ("name", false),
+    ("category", false),
+    ("brand", false),
+    ("price", false),
+];
+const EVENTS: &[(&str, bool)] = &[
+    ("customer_id", true),
+    ("event_time", true),
+    ("event_type", true),
+    ("product_id", false),
+    ("category", false),
+    ("query", false),
+];
+const REVIEWS: &[(&str, bool)] = &[
+    ("customer_id", true),
+    ("text", true),
+    ("product_id", false),
+    ("review_date", false),
+    ("rating", false),
+];
+
+fn spec(table: &str) -> Option<&'static [(&'static str, bool)]> {
+    Some(match table {
+        "customers" => CUSTOMERS,
+        "orders" => ORDERS,
+        "products" => PRODUCTS,
+        "events" => EVENTS,
+        "reviews" => REVIEWS,
+        _ => return None,
+    })
+}
+
+/// The canonical column names of a table, for config validation and help texts.
+pub fn canonical_columns(table: &str) -> Option<Vec<&'static str>> {
+    spec(table).map(|s| s.iter().map(|(n, _)| *n).collect())
+}
+
+/// Everything that can be wrong with the input data. Each variant says which file, and where there
+/// is one, which row and column, and what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    #[error("data directory {0} does not exist or is not a directory: pass --data DIR with your shop's tables")]
+    NoDirectory(PathBuf),
+    #[error("{dir}: no orders table (expected orders.csv or orders.parquet); orders is the one required table")]
+    MissingOrders { dir: PathBuf },
+    #[error("{first} and {second} both exist for table '{table}': keep one of them")]
+    Ambiguous {
+        table: String,
+        first: PathBuf,
+        second: PathBuf,
+    },
+    #[error("cannot read {file}: {source}")]
+    Io {
+        file: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{file} is empty: export the table again with a header row and data rows")]
+    Empty { file: PathBuf },
+    #[error("{file} has a header but no data rows: export the table again with its data")]
+    HeaderOnly { file: PathBuf },
+    #[error("{file}, row {row}, column '{column}': bytes that are not valid UTF-8; re-save the file as UTF-8 (for example `iconv -f latin1 -t utf-8`)")]
+    NotUtf8 {
+        file: PathBuf,
+        row: usize,
+        column: String,
+    },
+    #[error("{file}: missing required column '{column}' (found: {found}); if your file names it differently, map it in seglens.toml: [columns.{table}] {column} = \"your_column\"")]
+    MissingColumn {
+        file: PathBuf,
+        table: String,
+        column: String,
+        found: String,
+    },
+    #[error("{file}, row {row}, column '{column}': {problem} (value \"{value}\"); {hint}")]
+    BadValue {
+        file: PathBuf,
+        row: usize,
+        column: String,
+        value: String,
+        problem: String,
+        hint: String,
+    },
+    #[error("{file}, rows {first_row} and {row}, column 'customer_id': duplicate customer id \"{id}\"; each customer must appear once in the customers table")]
+    DuplicateCustomer {
+        file: PathBuf,
+        first_row: usize,
+        row: usize,
+        id: String,
+    },
+    #[error("{file} is not a readable Parquet file ({message}); it may be truncated or corrupt: export it again")]
+    CorruptParquet { file: PathBuf, message: String },
+    #[error("{file} cannot be parsed as CSV ({message}); check quoting and that every row has the header's number of fields")]
+    Csv { file: PathBuf, message: String },
+    #[error("{file}: {count} of {total} rows ({share:.2}%) {what}, more than the {max:.2}% allowed (validation.max_bad_row_share); fix the data or raise the threshold")]
+    TooManyBadRows {
+        file: PathBuf,
+        what: String,
+        count: usize,
+        total: usize,
+        share: f64,
+        max: f64,
+    },
+    #[error("{file}: internal data error: {message}")]
+    Polars { file: PathBuf, message: String },
+}
+
+/// The loaded, validated shop. Every frame uses canonical column names; timestamps are Int64 seconds
+/// since the Unix epoch (UTC, naive local times taken as UTC).
+#[derive(Debug, Clone)]
+pub struct Shop {
+    /// One row per customer: customer_id (String), signup_ts (Int64, nullable) and attribute columns.
+    pub customers: DataFrame,
+    /// Order lines: order_id, customer_id, ts, product_id, category, unit_price, quantity, discount,
+    /// returned, plus extra columns.
+    pub orders: DataFrame,
+    pub products: Option<DataFrame>,
+    /// customer_id, ts, event_type (lower case), product_id, category, query (nullable).
+    pub events: Option<DataFrame>,
+    /// customer_id, text, product_id, ts (nullable), rating (Float64, nullable).
+    pub reviews: Option<DataFrame>,
+    /// Whether customers came from a customers table (otherwise derived from the other tables).
+    pub has_customer_table: bool,
+    pub files: Vec<InputFile>,
+    pub warnings: Vec<String>,
+}
+
+/// An input file and its content hash, for `run.json`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct InputFile {
+    pub table: String,
+    pub path: PathBuf,
+    pub bytes: u64,
+    pub sha256: String,
+    pub rows: usize,
+}
+
+/// Where a raw table came from, for error messages.
+struct Source {
+    table: &'static str,
+    file: PathBuf,
+    /// Added to a 0-based data row index to get the row number users see.
+    row_offset: usize,
+}
+
+impl Source {
+    fn row(&self, idx: usize) -> usize {
+        idx + self.row_offset
+    }
+
+    fn polars(&self, e: PolarsError) -> DataError {
+        DataError::Polars {
+            file: self.file.clone(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// Loads and validates every table present in `dir`.
+pub fn load(dir: &Path, cfg: &Config) -> Result<Shop, DataError> {
+    if !dir.is_dir() {
+        return Err(DataError::NoDirectory(dir.to_path_buf()));
+    }
+    let mut files = Vec::new();
+    let mut warnings = Vec::new();
+    let max_bad = cfg.validation.max_bad_row_share;
+
+    let mut raw = HashMap::new();
+    for table in crate::config::TABLES {
+        if let Some(path) = find_table(dir, table)? {
+            let (df, src, info) = read_raw(table, &path, cfg)?;
+            files.push(info);
+            raw.insert(table, (df, src));
+        }
+    }
+    let Some((orders_raw, orders_src)) = raw.remove("orders") else {
+        return Err(DataError::MissingOrders {
+            dir: dir.to_path_buf(),
+        });
+    };
+
+    let products = match raw.remove("products") {
+        Some((df, src)) => Some(products_table(df, &src, &mut warnings)?),
+        None => None,
+    };
+    let customers_in = match raw.remove("customers") {
+        Some((df, src)) => Some(customers_table(df, &src)?),
+        None => None,
+    };
+    let mut orders = orders_table(orders_raw, &orders_src, products.as_ref())?;
+    let mut events = match raw.remove("events") {
+        Some((df, src)) => Some((events_table(df, &src)?, src)),
+        None => None,
+    };
+    let mut reviews = match raw.remove("reviews") {
+        Some((df, src)) => Some((reviews_table(df, &src, max_bad, &mut warnings)?, src)),
+        None => None,
+    };
+
+    let has_customer_table = customers_in.is_some();
+    let customers = match customers_in {
+        Some(c) => {
+            let known: HashSet<String> = str_values(&c, "customer_id")
+                .map_err(|e| orders_src.polars(e))?
+                .into_iter()
+                .flatten()
+                .map(str::to_string)
+                .collect();
+            orders = drop_unknown(orders, &orders_src, &known, max_bad, &mut warnings)?;
+            if let Some((df, src)) = events.take() {
+                events = Some((drop_unknown(df, &src, &known, max_bad, &mut warnings)?, src));
+            }
+            if let Some((df, src)) = reviews.take() {
+                reviews = Some((drop_unknown(df, &src, &known, max_bad, &mut warnings)?, src));
+            }
+            c
+        }
+        None => derive_customers(
+            &orders,
+            events.as_ref().map(|(d, _)| d),
+            reviews.as_ref().map(|(d, _)| d),
+        )
+        .map_err(|e| orders_src.polars(e))?,
+    };
+
+    Ok(Shop {
+        customers,
+        orders,
+        products,
+        events: events.map(|(d, _)| d),
+        reviews: reviews.map(|(d, _)| d),
+        has_customer_table,
+        files,
+        warnings,
+    })
+}
+
+/// Finds `TABLE.csv` or `TABLE.parquet` in `dir`.
+fn find_table(dir: &Path, table: &str) -> Result<Option<PathBuf>, DataError> {
+    let csv = dir.join(format!("{table}.csv"));
+    let parquet = dir.join(format!("{table}.parquet"));
+    match (csv.is_file(), parquet.is_file()) {
+        (true, true) => Err(DataError::Ambiguous {
+            table: table.into(),
+            first: csv,
+            second: parquet,
+        }),
+        (true, false) => Ok(Some(csv)),
+        (false, true) => Ok(Some(parquet)),
+        (false, false) => Ok(None),
+    }
+}
+
+/// Reads a file into a frame (CSV: every column as String) and renames mapped columns.
+fn read_raw(
+    table: &'static str,
+    path: &Path,
+    cfg: &Config,
+) -> Result<(DataFrame, Source, InputFile), DataError> {
+    let io = |source| DataError::Io {
+        file: path.to_path_buf(),
+        source,
+    };
+    let bytes = std::fs::read(path).map_err(io)?;
+    let sha256 = crate::util::sha256_hex(&bytes);
+    let size = bytes.len() as u64;
+    let is_parquet = path.extension().is_some_and(|e| e == "parquet");
+    let src = Source {
+        table,
+        file: path.to_path_buf(),
+        row_offset: if is_parquet { 1 } else { 2 },
+    };
+    let mut df = if is_parquet {
+        read_parquet(bytes, &src)?
+    } else {
+        read_csv(bytes, &src)?
+    };
+    if df.height() == 0 {
+        return Err(DataError::HeaderOnly {
+            file: path.to_path_buf(),
+        });
+    }
+    rename_columns(&mut df, &src, cfg)?;
+    let info = InputFile {
+        table: table.into(),
+        path: path.to_path_buf(),
+        bytes: size,
+        sha256,
+        rows: df.height(),
+    };
+    Ok((df, src, info))
+}
+
+fn read_parquet(bytes: Vec<u8>, src: &Source) -> Result<DataFrame, DataError> {
+    if bytes.is_empty() {
+        return Err(DataError::Empty {
+            file: src.file.clone(),
+        });
+    }
+    ParquetReader::new(Cursor::new(bytes))
+        .finish()
+        .map_err(|e| DataError::CorruptParquet {
+            file: src.file.clone(),
+            message: e.to_string(),
+        })
+}
+
+fn read_csv(mut bytes: Vec<u8>, src: &Source) -> Result<DataFrame, DataError> {
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        bytes.drain(..3);
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(DataError::Empty {
+            file: src.file.clone(),
+        });
+    }
+    if let Err(e) = std::str::from_utf8(&bytes) {
+        let (row, column) = locate_offset(&bytes, e.valid_up_to());
+        return Err(DataError::NotUtf8 {
+            file: src.file.clone(),
+            row,
+            column,
+        });
+    }
+    CsvReadOptions::default()
+        .with_has_header(true)
+        .with_infer_schema_length(Some(0))
+        .with_raise_if_empty(false)
+        .map_parse_options(|o| o.with_missing_is_null(true))
+        .into_reader_with_file_handle(Cursor::new(bytes))
+        .finish()
+        .map_err(|e| DataError::Csv {
+            file: src.file.clone(),
+            message: e.to_string(),
+        })
+}
+
+/// Row (header = 1) and column name of a byte offset in a CSV text, honouring quotes.
+fn locate_offset(bytes: &[u8], offset: usize) -> (usize, String) {
+    let header_end = bytes.iter().position(|&b| b == b'\n').unwrap_or(bytes.len());
+    let header: Vec<String> = String::from_utf8_lossy(&bytes[..header_end])
+        .trim_end_matches('\r')
+        .split(',')
+        .map(|s| s.trim_matches('"').to_string())
+        .collect();
+    let (mut row, mut field, mut quoted) = (1usize, 0usize, false);
+    for &b in &bytes[..offset.min(bytes.len())] {
+        match b {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => field += 1,
+            b'\n' if !quoted => {
+                row += 1;
+                field = 0;
+            }
+            _ => {}
+        }
+    }
+    let column = header
+        .get(field)
+        .cloned()
+        .unwrap_or_else(|| format!("#{}", field + 1));
+    (row, column)
+}
+
+/// Applies `[columns.TABLE]`: renames the user's column to the canonical name.
+fn rename_columns(df: &mut DataFrame, src: &Source, cfg: &Config) -> Result<(), DataError> {
+    // Trim stray whitespace in headers ("customer_id " is a common export artefact).
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    for name in &names {
+        let trimmed = name.trim();
+        if trimmed != name {
+            df.rename(name, trimmed.into()).map_err(|e| src.polars(e))?;
+        }
+    }
+    if let Some(map) = cfg.columns.get(src.table) {
+        for (canonical, theirs) in map {
+            if canonical == theirs {
+                continue;
+            }
+            let present: Vec<String> = df
+                .get_column_names()
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            if !present.iter().any(|c| c == theirs) {
+                return Err(DataError::MissingColumn {
+                    file: src.file.clone(),
+                    table: src.table.into(),
+                    column: theirs.clone(),
+                    found: present.join(", "),
+                });
+            }
+            if present.iter().any(|c| c == canonical) {
+                // The file also has a column with the canonical name: keep it as an attribute.
+                df.rename(canonical, format!("{canonical}_original").into())
+                    .map_err(|e| src.polars(e))?;
+            }
+            df.rename(theirs, canonical.as_str().into())
+                .map_err(|e| src.polars(e))?;
+        }
+    }
+    let present: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    for (name, required) in spec(src.table).unwrap_or(&[]) {
+        if *required && !present.iter().any(|c| c == name) {
+            return Err(DataError::MissingColumn {
+                file: src.file.clone(),
+                table: src.table.into(),
+                column: (*name).into(),
+                found: present.join(", "),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A column's values as optional strings (casting typed Parquet columns to text).
+fn str_values<'a>(df: &'a DataFrame, name: &str) -> PolarsResult<Vec<Option<&'a str>>> {
+    let s = df.column(name)?.as_materialized_series();
+    Ok(s.str()?.into_iter().collect())
+}
+
+fn as_string_series(df: &DataFrame, name: &str) -> PolarsResult<Series> {
+    let s = df.column(name)?.as_materialized_series();
+    if s.dtype() == &DataType::String {
+        Ok(s.clone())
+    } else {
+        s.cast(&DataType::String)
+    }
+}
+
+/// Value checks shared by the table builders.
+struct Checker<'a> {
+    df: &'a DataFrame,
+    src: &'a Source,
+}
+
+impl<'a> Checker<'a> {
+    fn has(&self, name: &str) -> bool {
+        self.df.get_column_names().iter().any(|c| c.as_str() == name)
+    }
+
+    fn bad(&self, idx: usize, column: &str, value: &str, problem: &str, hint: &str) -> DataError {
+        DataError::BadValue {
+            file: self.src.file.clone(),
+            row: self.src.row(idx),
+            column: column.into(),
+            value: value.chars().take(80).collect(),
+            problem: problem.into(),
+            hint: hint.into(),
+        }
+    }
+
+    fn strings(&self, name: &str) -> Result<Series, DataError> {
+        as_string_series(self.df, name).map_err(|e| self.src.polars(e))
+    }
+
+    /// Required identifiers: non-empty, trimmed.
+    fn ids(&self, name: &str) -> Result<Vec<String>, DataError> {
+        let s = self.strings(name)?;
+        let ca = s.str().map_err(|e| self.src.polars(e))?;
+        let mut out = Vec::with_capacity(ca.len());
+        for (i, v) in ca.into_iter().enumerate() {
+            match v.map(str::trim) {
+                Some(t) if !t.is_empty() => out.push(t.to_string()),
+                _ => {
+                    return Err(self.bad(
+                        i,
+                        name,
+                        "",
+                        "empty identifier",
+                        "every row needs a value here",
+                    ))
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Optional text: empty becomes null.
+    fn opt_text(&self, name: &str) -> Result<Option<Vec<Option<String>>>, DataError> {
+        if !self.has(name) {
+            return Ok(None);
+        }
+        let s = self.strings(name)?;
+        let ca = s.str().map_err(|e| self.src.polars(e))?;
+        Ok(Some(
+            ca.into_iter()
+                .map(|v| v.map(str::trim).filter(|t| !t.is_empty()).map(String::from))
+                .collect(),
+        ))
+    }
+
+    /// Numbers; `min` is an inclusive lower bound. Empty cells are null unless `required`.
+    fn numbers(
+        &self,
+        name: &str,
+        required: bool,
+        min: Option<f64>,
+    ) -> Result<Option<Vec<Option<f64>>>, DataError> {
+        if !self.has(name) {
+            return Ok(None);
+        }
+        let col = self
+            .df
+            .column(name)
+            .map_err(|e| self.src.polars(e))?
+            .as_materialized_series();
+        let values: Vec<Option<f64>> = if col.dtype().is_primitive_numeric() {
+            let f = col
+                .cast(&DataType::Float64)
+                .map_err(|e| self.src.polars(e))?;
+            let ca = f.f64().map_err(|e| self.src.polars(e))?;
+            let mut out = Vec::with_capacity(ca.len());
+            for (i, v) in ca.into_iter().enumerate() {
+                if let Some(x) = v {
+                    if !x.is_finite() {
+                        return Err(self.bad(i, name, &x.to_string(), "not a finite number", "replace it with a number"));
+                    }
+                }
+                out.push(v);
+            }
+            out
+        } else {
+            let s = self.strings(name)?;
+            let ca = s.str().map_err(|e| self.src.polars(e))?;
+            let mut out = Vec::with_capacity(ca.len());
+            for (i, v) in ca.into_iter().enumerate() {
+                let t = v.map(str::trim).unwrap_or("");
+                if t.is_empty() {
+                    out.push(None);
+                    continue;
+                }
+                match parse::parse_number(t) {
+                    Some(x) => out.push(Some(x)),
+                    None => {
+                        return Err(self.bad(
+                            i,
+                            name,
+                            t,
+                            "not a number",
+                            "use digits with '.' as the decimal point, no currency symbols",
+                        ))
+                    }
+                }
+            }
+            out
+        };
+        for (i, v) in values.iter().enumerate() {
+            match v {
+                None if required => {
+                    return Err(self.bad(i, name, "", "missing value", "every row needs a number here"))
+                }
+                Some(x) if min.is_some_and(|m| *x < m) => {
+                    return Err(self.bad(
+                        i,
+                        name,
+                        &x.to_string(),
+                        &format!("must be at least {}", min.unwrap_or_default()),
+                        "negative values are not allowed here; fix or remove the row",
+                    ))
+                }
+                _ => {}
+            }
+        }
+        Ok(Some(values))
+    }
+
+    /// Timestamps (dates or datetimes) as epoch seconds.
+    fn timestamps(&self, name: &str, required: bool) -> Result<Option<Vec<Option<i64>>>, DataError> {
+        if !self.has(name) {
+            return Ok(None);
+        }
+        let s = self.strings(name)?;
+        let ca = s.str().map_err(|e| self.src.polars(e))?;
+        let mut out = Vec::with_capacity(ca.len());
+        for (i, v) in ca.into_iter().enumerate() {
+            let t = v.map(str::trim).unwrap_or("");
+            if t.is_empty() {
+                if required {
+                    return Err(self.bad(i, name, "", "missing date", "every row needs a date here"));
+                }
+                out.push(None);
+                continue;
+            }
+            match parse::parse_timestamp(t) {
+                Some(ts) => out.push(Some(ts)),
+                None => {
+                    return Err(self.bad(
+                        i,
+                        name,
+                        t,
+                        "not a date",
+                        "use an ISO date such as 2024-03-31 or 2024-03-31 14:05:00",
+                    ))
+                }
+            }
+        }
+        Ok(Some(out))
+    }
+
+    fn bools(&self, name: &str) -> Result<Option<Vec<bool>>, DataError> {
+        if !self.has(name) {
+            return Ok(None);
+        }
+        let s = self.strings(name)?;
+        let ca = s.str().map_err(|e| self.src.polars(e))?;
+        let mut out = Vec::with_capacity(ca.len());
+        for (i, v) in ca.into_iter().enumerate() {
+            let t = v.map(str::trim).unwrap_or("");
+            match parse::parse_bool(t) {
+                Some(b) => out.push(b),
+                None => {
+                    return Err(self.bad(
+                        i,
+                        name,
+                        t,
+                        "not a true/false value",
+                        "use true/false, yes/no or 1/0",
+                    ))
+                }
+            }
+        }
+        Ok(Some(out))
+    }
+
+    /// Columns not in the contract, kept as attributes.
+    fn extras(&self) -> Vec<Column> {
+        let known: Vec<&str> = spec(self.src.table)
+            .unwrap_or(&[])
+            .iter()
+            .map(|(n, _)| *n)
+            .collect();
+        self.df
+            .get_columns()
+            .iter()
+            .filter(|c| !known.contains(&c.name().as_str()))
+            .cloned()
+            .collect()
+    }
+}
+
+fn frame(src: &Source, columns: Vec<Column>) -> Result<DataFrame, DataError> {
+    DataFrame::new(columns).map_err(|e| src.polars(e))
+}
+
+fn opt_str_col(name: &str, v: Option<Vec<Option<String>>>, n: usize) -> Column {
+    Column::new(name.into(), v.unwrap_or_else(|| vec![None; n]))
+}
+
+fn products_table(
+    df: DataFrame,
+    src: &Source,
+    warnings: &mut Vec<String>,
+) -> Result<DataFrame, DataError> {
+    let c = Checker { df: &df, src };
+    let n = df.height();
+    let ids = c.ids("product_id")?;
+    let mut cols = vec![
+        Column::new("product_id".into(), ids.clone()),
+        opt_str_col("name", c.opt_text("name")?, n),
+        opt_str_col("category", c.opt_text("category")?, n),
+        opt_str_col("brand", c.opt_text("brand")?, n),
+        Column::new(
+            "price".into(),
+            c.numbers("price", false, Some(0.0))?
+                .unwrap_or_else(|| vec![None; n]),
+        ),
+    ];
+    cols.extend(c.extras());
+    let out = frame(src, cols)?;
+    let mut seen = HashSet::with_capacity(n);
+    let keep: Vec<bool> = ids.iter().map(|id| seen.insert(id.as_str())).collect();
+    let dups = keep.iter().filter(|k| !**k).count();
+    if dups == 0 {
+        return Ok(out);
+    }
+    warnings.push(format!(
+        "{}: {dups} duplicate product ids; kept the first row of each",
+        src.file.display()
+    ));
+    out.filter(&BooleanChunked::from_slice("keep".into(), &keep))
+        .map_err(|e| src.polars(e))
+}
+
+fn customers_table(df: DataFrame, src: &Source) -> Result<DataFrame, DataError> {
+    let c = Checker { df: &df, src };
+    let n = df.height();
+    let ids = c.ids("customer_id")?;
+    let mut first: HashMap<&str, usize> = HashMap::with_capacity(n);
+    for (i, id) in ids.iter().enumerate() {
+        if let Some(prev) = first.insert(id.as_str(), i) {
+            return Err(DataError::DuplicateCustomer {
+                file: src.file.clone(),
+                first_row: src.row(prev),
+                row: src.row(i),
+                id: id.clone(),
+            });
+        }
+    }
+    let mut cols = vec![
+        Column::new("customer_id".into(), ids.clone()),
+        Column::new(
+            "signup_ts".into(),
+            c.timestamps("signup_date", false)?
+                .unwrap_or_else(|| vec![None; n]),
+        ),
+    ];
+    for name in ["country", "city", "gender", "channel"] {
+        if let Some(v) = c.opt_text(name)? {
+            cols.push(Column::new(name.into(), v));
+        }
+    }
+    if let Some(v) = c.numbers("age", false, Some(0.0))? {
+        cols.push(Column::new("age".into(), v));
+    }
+    cols.extend(c.extras());
+    frame(src, cols)
+}
+
+fn orders_table(
+    df: DataFrame,
+    src: &Source,
+    products: Option<&DataFrame>,
+) -> Result<DataFrame, DataError> {
+    let c = Checker { df: &df, src };
+    let n = df.height();
+    let order_id = c.ids("order_id")?;
+    let customer_id = c.ids("customer_id")?;
+    let product_id = c.ids("product_id")?;
+    let ts: Vec<i64> = c
+        .timestamps("order_date", true)?
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| t.unwrap_or_default())
+        .collect();
+    let unit_price: Vec<f64> = c
+        .numbers("unit_price", true, Some(0.0))?
+        .unwrap_or_default()
+        .into_iter()
+        .map(|v| v.unwrap_or_default())
+        .collect();
+    let quantity: Vec<i64> = match c.numbers("quantity", false, None)? {
+        None => vec![1; n],
+        Some(q) => {
+            let mut out = Vec::with_capacity(n);
+            for (i, v) in q.into_iter().enumerate() {
+                match v {
+                    None => out.push(1),
+                    Some(x) if x >= 1.0 && x.fract() == 0.0 => out.push(x as i64),
+                    Some(x) => {
+                        return Err(c.bad(
+                            i,
+                            "quantity",
+                            &x.to_string(),
+                            "quantity must be a whole number greater than 0",
+                            "fix the row, or remove it if it is a cancellation",
+                        ))
+                    }
+                }
+            }
+            out
+        }
+    };
+    let discount: Vec<f64> = c
+        .numbers("discount", false, Some(0.0))?
+        .map(|v| v.into_iter().map(|d| d.unwrap_or(0.0)).collect())
+        .unwrap_or_else(|| vec![0.0; n]);
+    let returned = c.bools("returned")?.unwrap_or_else(|| vec![false; n]);
+
+    // Category: the order line's own, else the product's, else "unknown".
+    let own = c.opt_text("category")?;
+    let catalogue: HashMap<&str, &str> = match products {
+        Some(p) => {
+            let ids = str_values(p, "product_id").map_err(|e| src.polars(e))?;
+            let cats = str_values(p, "category").map_err(|e| src.polars(e))?;
+            ids.into_iter()
+                .zip(cats)
+                .filter_map(|(i, c)| Some((i?, c?)))
+                .collect()
+        }
+        None => HashMap::new(),
+    };
+    let category: Vec<String> = (0..n)
+        .map(|i| {
+            own.as_ref()
+                .and_then(|o| o[i].clone())
+                .or_else(|| catalogue.get(product_id[i].as_str()).map(|s| s.to_string()))
+                .map(|s| s.to_lowercase())
+                .unwrap_or_else(|| "unknown".to_string())
+        })
+        .collect();
+
+    let mut cols = vec![
+        Column::new("order_id".into(), order_id),
+        Column::new("customer_id".into(), customer_id),
+        Column::new("ts".into(), ts),
+        Column::new("product_id".into(), product_id),
+        Column::new("category".into(), category),
+        Column::new("unit_price".into(), unit_price),
+        Column::new("quantity".into(), quantity),
+        Column::new("discount".into(), discount),
+        Column::new("returned".into(), returned),
+    ];
+    cols.extend(c.extras());
+    frame(src, cols)
+}
+
+fn events_table(df: DataFrame, src: &Source) -> Result<DataFrame, DataError> {
+    let c = Checker { df: &df, src };
+    let n = df.height();
+    let customer_id = c.ids("customer_id")?;
+    let ts: Vec<i64> = c
+        .timestamps("event_time", true)?
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| t.unwrap_or_default())
+        .collect();
+    let event_type: Vec<String> = c
+        .ids("event_type")?
+        .into_iter()
+        .map(|t| t.to_lowercase())
+        .collect();
+    let mut cols = vec![
+        Column::new("customer_id".into(), customer_id),
+        Column::new("ts".into(), ts),
+        Column::new("event_type".into(), event_type),
+        opt_str_col("product_id", c.opt_text("product_id")?, n),
+        opt_str_col(
+            "category",
+            c.opt_text("category")?
+                .map(|v| v.into_iter().map(|o| o.map(|s| s.to_lowercase())).collect()),
+            n,
+        ),
+        opt_str_col("query", c.opt_text("query")?, n),
+    ];
+    cols.extend(c.extras());
+    frame(src, cols)
+}
+
+fn reviews_table(
+    df: DataFrame,
+    src: &Source,
+    max_bad: f64,
+    warnings: &mut Vec<String>,
+) -> Result<DataFrame, DataError> {
+    let c = Checker { df: &df, src };
+    let n = df.height();
+    let customer_id = c.ids("customer_id")?;
+    let text = c.opt_text("text")?.unwrap_or_else(|| vec![None; n]);
+    let rating = c.numbers("rating", false, None)?;
+    let ts = c
+        .timestamps("review_date", false)?
+        .unwrap_or_else(|| vec![None; n]);
+    let mut cols = vec![
+        Column::new("customer_id".into(), customer_id),
+        Column::new("text".into(), text),
+        opt_str_col("product_id", c.opt_text("product_id")?, n),
+        Column::new("ts".into(), ts),
+        Column::new(
+            "rating".into(),
+            rating.clone().unwrap_or_else(|| vec![None; n]),
+        ),
+    ];
+    cols.extend(c.extras());
+    let out = frame(src, cols)?;
+    let Some(rating) = rating else {
+        return Ok(out);
+    };
+    let keep: Vec<bool> = rating
+        .iter()
+        .map(|r| r.is_none_or(|x| (1.0..=5.0).contains(&x)))
+        .collect();
+    filter_bad(out, src, &keep, "have a rating outside 1-5", max_bad, warnings)
+}
+
+/// Drops rows flagged false in `keep`, with a warning, or fails when too many are bad.
+fn filter_bad(
+    df: DataFrame,
+    src: &Source,
+    keep: &[bool],
+    what: &str,
+    max_bad: f64,
+    warnings: &mut Vec<String>,
+) -> Result<DataFrame, DataError> {
+    let bad = keep.iter().filter(|k| !**k).count();
+    if bad == 0 {
+        return Ok(df);
+    }
+    let total = keep.len();
+    let share = bad as f64 / total.max(1) as f64;
+    if share > max_bad {
+        return Err(DataError::TooManyBadRows {
+            file: src.file.clone(),
+            what: what.into(),
+            count: bad,
+            total,
+            share: share * 100.0,
+            max: max_bad * 100.0,
+        });
+    }
+    let first = keep.iter().position(|k| !*k).unwrap_or(0);
+    warnings.push(format!(
+        "{}: dropped {bad} of {total} rows that {what} (first at row {})",
+        src.file.display(),
+        src.row(first)
+    ));
+    df.filter(&BooleanChunked::from_slice("keep".into(), keep))
+        .map_err(|e| src.polars(e))
+}
+
+fn drop_unknown(
+    df: DataFrame,
+    src: &Source,
+    known: &HashSet<String>,
+    max_bad: f64,
+    warnings: &mut Vec<String>,
+) -> Result<DataFrame, DataError> {
+    let keep: Vec<bool> = str_values(&df, "customer_id")
+        .map_err(|e| src.polars(e))?
+        .into_iter()
+        .map(|id| id.is_some_and(|id| known.contains(id)))
+        .collect();
+    filter_bad(
+        df,
+        src,
+        &keep,
+        "name a customer_id missing from the customers table",
+        max_bad,
+        warnings,
+    )
+}
+
+/// Without a customers table, every id seen in orders, events or reviews is a customer.
+fn derive_customers(
+    orders: &DataFrame,
+    events: Option<&DataFrame>,
+    reviews: Option<&DataFrame>,
+) -> PolarsResult<DataFrame> {
+    let mut ids: Vec<String> = Vec::new();
+    let mut seen = HashSet::new();
+    for df in std::iter::once(orders).chain(events).chain(reviews) {
+        for id in str_values(df, "customer_id")?.into_iter().flatten() {
+            if seen.insert(id) {
+                ids.push(id.to_string());
+            }
+        }
+    }
+    ids.sort_unstable();
+    let n = ids.len();
+    DataFrame::new(vec![
+        Column::new("customer_id".into(), ids),
+        Column::new("signup_ts".into(), vec![None::<i64>; n]),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locate_offset_counts_rows_and_fields_outside_quotes() {
+        let text = b"a,b,c\n1,\"x,\ny\",3\n4,5,\xff";
+        let off = text.iter().position(|&b| b == 0xff).unwrap();
+        let (row, col) = locate_offset(text, off);
+        assert_eq!(row, 3);
+        assert_eq!(col, "c");
+    }
+}

@@ -1,0 +1,471 @@
+//! Segment profiles: what each segment is, and what sets it apart from everyone else.
+//!
+//! For every segment: size and share; each feature's mean and median against the population, with
+//! lift (segment mean / population mean) and standardised difference ((segment mean - population
+//! mean) / population standard deviation); the categories and products that over-index (by lift);
+//! the value-tier and RFM mix; and the members closest to the segment centre as representatives.
+
+use std::collections::BTreeMap;
+
+use ndarray::{Array2, Axis};
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::cluster::{metrics::sq_dist, Clustering};
+use crate::config::ProfileConfig;
+use crate::data::Shop;
+use crate::features::{scale::quantile, Features};
+
+/// A feature compared between a segment and the population.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FeatureStat {
+    pub name: String,
+    pub description: String,
+    pub mean: Option<f64>,
+    pub median: Option<f64>,
+    pub population_mean: Option<f64>,
+    pub population_median: Option<f64>,
+    /// Segment mean / population mean (None when the population mean is 0).
+    pub lift: Option<f64>,
+    /// (segment mean - population mean) / population standard deviation.
+    pub std_diff: Option<f64>,
+}
+
+/// A category's share of the segment's spend against its share of everyone's.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CategoryLift {
+    pub category: String,
+    pub share: f64,
+    pub population_share: f64,
+    pub lift: f64,
+}
+
+/// A product bought by relatively more of the segment's members than of all customers.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ProductLift {
+    pub product_id: String,
+    pub name: Option<String>,
+    pub category: Option<String>,
+    /// Members of the segment who bought it.
+    pub buyers: u64,
+    /// Share of the segment's members who bought it.
+    pub buyer_share: f64,
+    pub population_buyer_share: f64,
+    pub lift: f64,
+}
+
+/// One segment's profile.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SegmentProfile {
+    /// Segment number (0 = largest; -1 = DBSCAN noise).
+    pub id: i32,
+    pub label: String,
+    pub size: usize,
+    pub share: f64,
+    /// The features that set the segment apart most, strongest first, in words.
+    pub traits: Vec<String>,
+    /// Names of the features behind `traits`, in the same order.
+    pub trait_features: Vec<String>,
+    pub features: Vec<FeatureStat>,
+    pub top_categories: Vec<CategoryLift>,
+    pub top_products: Vec<ProductLift>,
+    pub value_tiers: BTreeMap<String, f64>,
+    pub rfm_segments: BTreeMap<String, f64>,
+    /// Members closest to the segment centre.
+    pub representatives: Vec<String>,
+    /// Mean of the members' p(segment | customer).
+    pub mean_confidence: f64,
+}
+
+/// Profiles of all segments plus population context.
+#[derive(Debug, Clone, Serialize)]
+pub struct Profiles {
+    pub customers: usize,
+    pub as_of: String,
+    pub segments: Vec<SegmentProfile>,
+}
+
+/// Errors building profiles.
+#[derive(Debug, thiserror::Error)]
+#[error("profiling failed: {0}")]
+pub struct ProfileError(#[from] PolarsError);
+
+/// Builds every segment's profile.
+pub fn build(
+    shop: &Shop,
+    features: &Features,
+    scaled: &Array2<f64>,
+    clustering: &Clustering,
+    cfg: &ProfileConfig,
+) -> Result<Profiles, ProfileError> {
+    let n = features.len();
+    let mut ids: Vec<i32> = clustering.labels.clone();
+    ids.sort_unstable();
+    ids.dedup();
+    let members_of = |s: i32| -> Vec<usize> {
+        (0..n).filter(|&i| clustering.labels[i] == s).collect()
+    };
+
+    let assign = DataFrame::new(vec![
+        Column::new("customer_id".into(), features.customer_ids.clone()),
+        Column::new("segment".into(), clustering.labels.clone()),
+    ])?;
+    let lines = shop
+        .orders
+        .clone()
+        .lazy()
+        .join(
+            assign.lazy(),
+            [col("customer_id")],
+            [col("customer_id")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .with_column(
+            (col("unit_price") * col("quantity").cast(DataType::Float64) - col("discount"))
+                .alias("net"),
+        );
+    let cat_spend = category_spend(lines.clone())?;
+    let products = product_buyers(lines)?;
+    let names = product_names(shop)?;
+
+    let mut segments = Vec::new();
+    for s in ids {
+        let members = members_of(s);
+        let size = members.len();
+        let stats: Vec<FeatureStat> = features
+            .features
+            .iter()
+            .map(|f| feature_stat(&f.name, &f.description, &f.values, &members))
+            .collect();
+        let (traits, trait_features) = describe_traits(&stats);
+        let centre = (s >= 0).then(|| clustering.centroids.row(s as usize));
+        let mut representatives: Vec<(f64, usize)> = members
+            .iter()
+            .map(|&i| {
+                let d = centre.map_or(0.0, |c| sq_dist(scaled.row(i), c));
+                (d, i)
+            })
+            .collect();
+        representatives.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let mean_confidence = if s >= 0 && size > 0 {
+            members
+                .iter()
+                .map(|&i| clustering.probabilities[[i, s as usize]])
+                .sum::<f64>()
+                / size as f64
+        } else {
+            0.0
+        };
+        segments.push(SegmentProfile {
+            id: s,
+            label: if s >= 0 {
+                format!("Segment {s}")
+            } else {
+                "Noise".to_string()
+            },
+            size,
+            share: size as f64 / n.max(1) as f64,
+            traits,
+            trait_features,
+            features: stats,
+            top_categories: top_categories(&cat_spend, s, cfg.top_categories),
+            top_products: top_products(&products, &names, s, size, n, cfg),
+            value_tiers: mix(&features.value_tier, &members),
+            rfm_segments: mix(&features.rfm_segment, &members),
+            representatives: representatives
+                .into_iter()
+                .take(cfg.representatives)
+                .map(|(_, i)| features.customer_ids[i].clone())
+                .collect(),
+            mean_confidence,
+        });
+    }
+    Ok(Profiles {
+        customers: n,
+        as_of: features.as_of.to_string(),
+        segments,
+    })
+}
+
+fn mean_std(v: &[f64]) -> (Option<f64>, Option<f64>) {
+    let f: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+    if f.is_empty() {
+        return (None, None);
+    }
+    let m = f.iter().sum::<f64>() / f.len() as f64;
+    let var = f.iter().map(|x| (x - m).powi(2)).sum::<f64>() / f.len() as f64;
+    (Some(m), Some(var.sqrt()))
+}
+
+fn feature_stat(name: &str, description: &str, all: &[f64], members: &[usize]) -> FeatureStat {
+    let seg: Vec<f64> = members.iter().map(|&i| all[i]).collect();
+    let (mean, _) = mean_std(&seg);
+    let (pmean, pstd) = mean_std(all);
+    let finite = |v: &[f64]| -> Vec<f64> { v.iter().copied().filter(|x| x.is_finite()).collect() };
+    let lift = match (mean, pmean) {
+        (Some(m), Some(p)) if p.abs() > 1e-12 => Some(m / p),
+        _ => None,
+    };
+    let std_diff = match (mean, pmean, pstd) {
+        (Some(m), Some(p), Some(s)) if s > 1e-12 => Some((m - p) / s),
+        _ => None,
+    };
+    FeatureStat {
+        name: name.into(),
+        description: description.into(),
+        mean,
+        median: quantile(&finite(&seg), 0.5),
+        population_mean: pmean,
+        population_median: quantile(&finite(all), 0.5),
+        lift,
+        std_diff,
+    }
+}
+
+/// The up-to-five features with the largest |standardised difference| (at least 0.25), in words.
+fn describe_traits(stats: &[FeatureStat]) -> (Vec<String>, Vec<String>) {
+    let mut v: Vec<&FeatureStat> = stats
+        .iter()
+        .filter(|s| s.std_diff.is_some_and(|d| d.abs() >= 0.25))
+        .collect();
+    v.sort_by(|a, b| {
+        let (da, db) = (a.std_diff.unwrap_or(0.0).abs(), b.std_diff.unwrap_or(0.0).abs());
+        db.total_cmp(&da).then_with(|| a.name.cmp(&b.name))
+    });
+    v.truncate(5);
+    let words = v
+        .iter()
+        .map(|s| {
+            let dir = if s.std_diff.unwrap_or(0.0) > 0.0 { "higher" } else { "lower" };
+            let m = s.mean.unwrap_or(0.0);
+            let p = s.population_mean.unwrap_or(0.0);
+            match s.lift {
+                Some(l) if l > 0.0 => format!(
+                    "{} {dir}: {} vs {} ({l:.2}x)",
+                    s.name,
+                    fmt_num(m),
+                    fmt_num(p)
+                ),
+                _ => format!("{} {dir}: {} vs {}", s.name, fmt_num(m), fmt_num(p)),
+            }
+        })
+        .collect();
+    (words, v.iter().map(|s| s.name.clone()).collect())
+}
+
+/// Compact number formatting for trait texts.
+pub fn fmt_num(x: f64) -> String {
+    let a = x.abs();
+    if a >= 1000.0 {
+        format!("{x:.0}")
+    } else if a >= 10.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+fn mix(values: &[&'static str], members: &[usize]) -> BTreeMap<String, f64> {
+    let mut m = BTreeMap::new();
+    for &i in members {
+        *m.entry(values[i].to_string()).or_insert(0.0) += 1.0;
+    }
+    let n = members.len().max(1) as f64;
+    m.values_mut().for_each(|v| *v /= n);
+    m
+}
+
+/// (segment, category) -> net spend, plus population totals under segment i32::MIN.
+fn category_spend(lines: LazyFrame) -> PolarsResult<Vec<(i32, String, f64)>> {
+    let df = lines
+        .group_by([col("segment"), col("category")])
+        .agg([col("net").sum().alias("spend")])
+        .sort(["segment", "category"], Default::default())
+        .collect()?;
+    let seg = df.column("segment")?.as_materialized_series().i32()?.clone();
+    let cat = df.column("category")?.as_materialized_series().str()?.clone();
+    let sp = df.column("spend")?.as_materialized_series().f64()?.clone();
+    Ok(seg
+        .into_iter()
+        .zip(cat.into_iter())
+        .zip(sp.into_iter())
+        .filter_map(|((s, c), v)| Some((s?, c?.to_string(), v.unwrap_or(0.0))))
+        .collect())
+}
+
+fn top_categories(spend: &[(i32, String, f64)], s: i32, top: usize) -> Vec<CategoryLift> {
+    let mut pop: BTreeMap<&str, f64> = BTreeMap::new();
+    let mut seg: BTreeMap<&str, f64> = BTreeMap::new();
+    for (sid, c, v) in spend {
+        *pop.entry(c.as_str()).or_default() += v.max(0.0);
+        if *sid == s {
+            *seg.entry(c.as_str()).or_default() += v.max(0.0);
+        }
+    }
+    let pt: f64 = pop.values().sum::<f64>().max(1e-12);
+    let st: f64 = seg.values().sum::<f64>().max(1e-12);
+    let mut v: Vec<CategoryLift> = seg
+        .iter()
+        .map(|(c, v)| {
+            let share = v / st;
+            let population_share = pop.get(c).copied().unwrap_or(0.0) / pt;
+            CategoryLift {
+                category: c.to_string(),
+                share,
+                population_share,
+                lift: if population_share > 0.0 { share / population_share } else { 0.0 },
+            }
+        })
+        .collect();
+    // Biggest share of the segment's wallet first: what they buy, with lift for contrast.
+    v.sort_by(|a, b| b.share.total_cmp(&a.share).then_with(|| a.category.cmp(&b.category)));
+    v.truncate(top);
+    v
+}
+
+/// (segment, product) -> distinct buyers.
+fn product_buyers(lines: LazyFrame) -> PolarsResult<Vec<(i32, String, u64)>> {
+    let df = lines
+        .group_by([col("segment"), col("product_id")])
+        .agg([col("customer_id").n_unique().alias("buyers")])
+        .sort(["segment", "product_id"], Default::default())
+        .collect()?;
+    let seg = df.column("segment")?.as_materialized_series().i32()?.clone();
+    let pid = df.column("product_id")?.as_materialized_series().str()?.clone();
+    let b = df
+        .column("buyers")?
+        .as_materialized_series()
+        .cast(&DataType::UInt64)?;
+    let b = b.u64()?.clone();
+    Ok(seg
+        .into_iter()
+        .zip(pid.into_iter())
+        .zip(b.into_iter())
+        .filter_map(|((s, p), b)| Some((s?, p?.to_string(), b.unwrap_or(0))))
+        .collect())
+}
+
+type ProductNames = BTreeMap<String, (Option<String>, Option<String>)>;
+
+fn product_names(shop: &Shop) -> PolarsResult<ProductNames> {
+    let Some(p) = &shop.products else {
+        return Ok(BTreeMap::new());
+    };
+    let id = p.column("product_id")?.as_materialized_series().str()?.clone();
+    let name = p.column("name")?.as_materialized_series().str()?.clone();
+    let cat = p.column("category")?.as_materialized_series().str()?.clone();
+    Ok(id
+        .into_iter()
+        .zip(name.into_iter())
+        .zip(cat.into_iter())
+        .filter_map(|((i, n), c)| Some((i?.to_string(), (n.map(String::from), c.map(String::from)))))
+        .collect())
+}
+
+fn top_products(
+    buyers: &[(i32, String, u64)],
+    names: &ProductNames,
+    s: i32,
+    size: usize,
+    n: usize,
+    cfg: &ProfileConfig,
+) -> Vec<ProductLift> {
+    let mut pop: BTreeMap<&str, u64> = BTreeMap::new();
+    for (_, p, b) in buyers {
+        *pop.entry(p.as_str()).or_default() += b;
+    }
+    let mut v: Vec<ProductLift> = buyers
+        .iter()
+        .filter(|(sid, _, b)| *sid == s && *b as usize >= cfg.min_product_buyers)
+        .map(|(_, p, b)| {
+            let buyer_share = *b as f64 / size.max(1) as f64;
+            let population_buyer_share =
+                pop.get(p.as_str()).copied().unwrap_or(0) as f64 / n.max(1) as f64;
+            let (name, category) = names.get(p).cloned().unwrap_or((None, None));
+            ProductLift {
+                product_id: p.clone(),
+                name,
+                category,
+                buyers: *b,
+                buyer_share,
+                population_buyer_share,
+                lift: if population_buyer_share > 0.0 {
+                    buyer_share / population_buyer_share
+                } else {
+                    0.0
+                },
+            }
+        })
+        .collect();
+    v.sort_by(|a, b| {
+        b.lift
+            .total_cmp(&a.lift)
+            .then(b.buyers.cmp(&a.buyers))
+            .then_with(|| a.product_id.cmp(&b.product_id))
+    });
+    v.truncate(cfg.top_products);
+    v
+}
+
+/// Sizes of each segment (by id order as in `clustering.labels`), for summaries.
+pub fn segment_sizes(labels: &[i32]) -> BTreeMap<i32, usize> {
+    let mut m = BTreeMap::new();
+    for &l in labels {
+        *m.entry(l).or_insert(0) += 1;
+    }
+    m
+}
+
+/// Distances of every customer to its segment centre (NaN for noise), for tests and diagnostics.
+pub fn centre_distances(scaled: &Array2<f64>, clustering: &Clustering) -> Vec<f64> {
+    scaled
+        .axis_iter(Axis(0))
+        .zip(&clustering.labels)
+        .map(|(r, &l)| {
+            if l < 0 {
+                f64::NAN
+            } else {
+                sq_dist(r, clustering.centroids.row(l as usize)).sqrt()
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feature_stat_lift_and_std_diff() {
+        let all = [1.0, 2.0, 3.0, 6.0];
+        let s = feature_stat("x", "", &all, &[2, 3]);
+        assert_eq!(s.mean, Some(4.5));
+        assert_eq!(s.population_mean, Some(3.0));
+        assert!((s.lift.unwrap() - 1.5).abs() < 1e-12);
+        // population sd = sqrt(((4+1+0+9)/4)) = sqrt(3.5)
+        assert!((s.std_diff.unwrap() - 1.5 / 3.5f64.sqrt()).abs() < 1e-12);
+        assert_eq!(s.median, Some(4.5));
+    }
+
+    #[test]
+    fn missing_values_are_ignored() {
+        let all = [f64::NAN, 2.0, 4.0];
+        let s = feature_stat("r", "", &all, &[0, 1]);
+        assert_eq!(s.mean, Some(2.0));
+        assert_eq!(s.population_mean, Some(3.0));
+    }
+
+    #[test]
+    fn category_lift() {
+        let spend = vec![
+            (0, "a".to_string(), 80.0),
+            (0, "b".to_string(), 20.0),
+            (1, "b".to_string(), 100.0),
+        ];
+        let c = top_categories(&spend, 0, 5);
+        assert_eq!(c[0].category, "a");
+        assert!((c[0].share - 0.8).abs() < 1e-12);
+        assert!((c[0].population_share - 0.4).abs() < 1e-12);
+        assert!((c[0].lift - 2.0).abs() < 1e-12);
+    }
+}

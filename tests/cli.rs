@@ -1,0 +1,140 @@
+//! The command line end to end: help, config, demo data, segmentation outputs, JSON summary,
+//! determinism and evaluation.
+
+mod common;
+
+use common::seglens;
+use predicates::prelude::*;
+
+#[test]
+fn help_explains_commands() {
+    seglens()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("segment").and(predicate::str::contains("demo-data")));
+    seglens()
+        .args(["segment", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--k").and(predicate::str::contains("--algo")));
+}
+
+#[test]
+fn default_config_prints_and_parses() {
+    let out = seglens().args(["config", "--default"]).assert().success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(text.contains("[cluster]"));
+    seglens::config::Config::from_toml_str(&text, "printed").unwrap();
+}
+
+#[test]
+fn bad_flag_values_are_usage_errors() {
+    seglens()
+        .args(["segment", "--data", "d", "--out", "o", "--k", "one"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("auto"));
+    seglens()
+        .args(["segment", "--data", "d", "--out", "o", "--algo", "spectral"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("kmeans"));
+}
+
+#[test]
+fn demo_segment_outputs_json_and_determinism() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("shop/data");
+    seglens()
+        .args(["demo-data", "--customers", "1500", "--seed", "5", "--out"])
+        .arg(&data)
+        .assert()
+        .success();
+    let truth = dir.path().join("shop/truth.csv");
+    assert!(truth.exists(), "truth beside the data directory");
+    assert!(!data.join("truth.csv").exists(), "truth never inside the data directory");
+
+    let run = |out: &std::path::Path| {
+        seglens()
+            .args(["segment", "--seed", "9", "--json", "--data"])
+            .arg(&data)
+            .arg("--out")
+            .arg(out)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone()
+    };
+    let a = dir.path().join("run_a");
+    let b = dir.path().join("run_b");
+    let summary: serde_json::Value = serde_json::from_slice(&run(&a)).unwrap();
+    run(&b);
+    for f in ["assignments.parquet", "features.parquet", "segments.json", "run.json"] {
+        assert!(a.join(f).exists(), "{f}");
+    }
+    assert_eq!(
+        std::fs::read(a.join("assignments.parquet")).unwrap(),
+        std::fs::read(b.join("assignments.parquet")).unwrap(),
+        "same inputs and seed give byte-identical assignments"
+    );
+    assert_eq!(
+        std::fs::read(a.join("segments.json")).unwrap(),
+        std::fs::read(b.join("segments.json")).unwrap()
+    );
+    let k = summary["k"].as_u64().unwrap() as usize;
+    assert_eq!(summary["segments"].as_array().unwrap().len(), k);
+    assert_eq!(summary["customers"], 1500);
+    let sizes: u64 = summary["segments"].as_array().unwrap().iter().map(|s| s["size"].as_u64().unwrap()).sum();
+    assert_eq!(sizes, 1500);
+
+    let run_json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(a.join("run.json")).unwrap()).unwrap();
+    assert_eq!(run_json["seed"], 9);
+    assert!(run_json["inputs"].as_array().unwrap().iter().all(|f| f["sha256"].as_str().unwrap().len() == 64));
+    assert!(run_json["k_table"].as_array().unwrap().len() >= 5);
+
+    seglens()
+        .args(["evaluate", "--run"])
+        .arg(&a)
+        .arg("--truth")
+        .arg(&truth)
+        .assert()
+        .success()
+        .stdout(predicate::str::is_match(r"^-?[01]\.\d{4}\n$").unwrap());
+}
+
+#[test]
+fn fixed_k_and_other_algorithms() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("shop/data");
+    seglens()
+        .args(["demo-data", "--customers", "800", "--seed", "2", "--no-events", "--out"])
+        .arg(&data)
+        .assert()
+        .success();
+    for (algo, k) in [("kmeans", "5"), ("gmm", "4")] {
+        let out = dir.path().join(algo);
+        let o = seglens()
+            .args(["segment", "--json", "--algo", algo, "--k", k, "--data"])
+            .arg(&data)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let v: serde_json::Value = serde_json::from_slice(&o).unwrap();
+        assert_eq!(v["k"].as_u64().unwrap().to_string(), k, "{algo}");
+    }
+    let out = dir.path().join("dbscan");
+    seglens()
+        .args(["segment", "--algo", "dbscan", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+}

@@ -1,0 +1,269 @@
+//! Every bad-input case of the data contract gets its own test: a clear error naming the file, the
+//! row and the column, a non-zero exit (3 for data problems), and no partial outputs.
+
+mod common;
+
+use common::{customers_csv, no_outputs, orders_csv, seglens, shop};
+use predicates::prelude::*;
+
+/// Runs `segment` on the files and expects a data error whose message contains every `needle`.
+fn expect_data_error(files: &[(&str, &[u8])], needles: &[&str]) {
+    let (_dir, data, out) = shop(files);
+    let assert = seglens()
+        .args(["segment", "--k", "2", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(3);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    for n in needles {
+        assert!(stderr.contains(n), "stderr lacks {n:?}:\n{stderr}");
+    }
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(no_outputs(&out), "outputs were left behind");
+}
+
+fn orders_with_line(line: &str) -> Vec<u8> {
+    let mut s = orders_csv();
+    s.push_str(line);
+    s.push('\n');
+    s.into_bytes()
+}
+
+/// The data row number (header = row 1) of the line appended by `orders_with_line`.
+fn appended_row() -> String {
+    format!("row {}", orders_csv().lines().count() + 1)
+}
+
+#[test]
+fn missing_data_directory() {
+    seglens()
+        .args(["segment", "--data", "/nonexistent/shop", "--out", "/tmp/never"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("/nonexistent/shop"));
+}
+
+#[test]
+fn missing_orders_table() {
+    expect_data_error(&[("customers.csv", customers_csv().as_bytes())], &["no orders table", "orders.csv"]);
+}
+
+#[test]
+fn missing_required_column() {
+    let body = orders_csv().replace("unit_price", "price_eur");
+    expect_data_error(
+        &[("orders.csv", body.as_bytes())],
+        &["orders.csv", "missing required column 'unit_price'", "[columns.orders] unit_price"],
+    );
+}
+
+#[test]
+fn unparseable_number() {
+    let body = orders_with_line("x1,C001,2024-03-01,P1,books,12.5O,1,0,false");
+    expect_data_error(&[("orders.csv", &body)], &["orders.csv", &appended_row(), "unit_price", "12.5O"]);
+}
+
+#[test]
+fn unparseable_date() {
+    let body = orders_with_line("x1,C001,31/02/2024,P1,books,12.5,1,0,false");
+    expect_data_error(&[("orders.csv", &body)], &["orders.csv", &appended_row(), "order_date", "31/02/2024"]);
+}
+
+#[test]
+fn negative_price() {
+    let body = orders_with_line("x1,C001,2024-03-01,P1,books,-4,1,0,false");
+    expect_data_error(&[("orders.csv", &body)], &["orders.csv", &appended_row(), "unit_price", "-4"]);
+}
+
+#[test]
+fn negative_quantity() {
+    let body = orders_with_line("x1,C001,2024-03-01,P1,books,4,-2,0,false");
+    expect_data_error(&[("orders.csv", &body)], &["orders.csv", &appended_row(), "quantity", "-2"]);
+}
+
+#[test]
+fn duplicate_customer_ids() {
+    let mut c = customers_csv();
+    c.push_str("C005,2023-02-01,FR\n");
+    expect_data_error(
+        &[("orders.csv", orders_csv().as_bytes()), ("customers.csv", c.as_bytes())],
+        &["customers.csv", "rows 7 and 62", "customer_id", "C005"],
+    );
+}
+
+#[test]
+fn empty_file() {
+    expect_data_error(&[("orders.csv", b"")], &["orders.csv", "is empty"]);
+}
+
+#[test]
+fn header_only_file() {
+    expect_data_error(
+        &[("orders.csv", b"order_id,customer_id,order_date,product_id,unit_price\n")],
+        &["orders.csv", "no data rows"],
+    );
+}
+
+#[test]
+fn non_utf8_bytes() {
+    let mut body = orders_csv().into_bytes();
+    body.extend_from_slice(b"x1,C001,2024-03-01,P1,caf\xe9,4,1,0,false\n");
+    expect_data_error(&[("orders.csv", &body)], &["orders.csv", &appended_row(), "category", "UTF-8"]);
+}
+
+#[test]
+fn corrupt_parquet() {
+    expect_data_error(
+        &[("orders.parquet", b"PAR1 this is not really parquet PAR1")],
+        &["orders.parquet", "not a readable Parquet file"],
+    );
+}
+
+#[test]
+fn both_csv_and_parquet() {
+    expect_data_error(
+        &[("orders.csv", orders_csv().as_bytes()), ("orders.parquet", b"PAR1")],
+        &["orders.csv", "orders.parquet", "keep one"],
+    );
+}
+
+#[test]
+fn ragged_csv_row() {
+    let body = orders_with_line("x1,C001,2024-03-01");
+    let (_dir, data, out) = shop(&[("orders.csv", &body)]);
+    // A short row leaves required cells empty: reported at its row.
+    let a = seglens().args(["segment", "--data"]).arg(&data).arg("--out").arg(&out).assert().code(3);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(err.contains("orders.csv") && err.contains(&appended_row()), "{err}");
+}
+
+#[test]
+fn too_many_unknown_customers_is_an_error() {
+    let customers = "customer_id\nC000\nC001\n";
+    expect_data_error(
+        &[("orders.csv", orders_csv().as_bytes()), ("customers.csv", customers.as_bytes())],
+        &["orders.csv", "missing from the customers table", "max_bad_row_share"],
+    );
+}
+
+#[test]
+fn a_few_unknown_customers_are_dropped_with_a_warning() {
+    let mut body = orders_csv();
+    body.push_str("x1,GHOST,2024-03-01,P1,books,4,1,0,false\n");
+    let (_dir, data, out) = shop(&[
+        ("orders.csv", body.as_bytes()),
+        ("customers.csv", customers_csv().as_bytes()),
+    ]);
+    let cfg = data.parent().unwrap().join("seglens.toml");
+    std::fs::write(&cfg, "[validation]\nmax_bad_row_share = 0.05\n").unwrap();
+    assert_cmd::Command::cargo_bin("seglens")
+        .unwrap()
+        .args(["segment", "--k", "2", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .arg("--config")
+        .arg(&cfg)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("dropped 1 of").and(predicate::str::contains("orders.csv")));
+    assert!(out.join("run.json").exists());
+}
+
+#[test]
+fn rating_out_of_range_is_dropped_with_a_warning() {
+    let mut reviews = String::from("customer_id,text,rating\n");
+    for c in 0..60 {
+        reviews.push_str(&format!("C{c:03},fine,4\n"));
+    }
+    reviews.push_str("C001,whatever,9\n");
+    let (_dir, data, out) = shop(&[("orders.csv", orders_csv().as_bytes()), ("reviews.csv", reviews.as_bytes())]);
+    let cfg = data.parent().unwrap().join("seglens.toml");
+    std::fs::write(&cfg, "[validation]\nmax_bad_row_share = 0.05\n").unwrap();
+    assert_cmd::Command::cargo_bin("seglens")
+        .unwrap()
+        .args(["segment", "--k", "2", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .arg("--config")
+        .arg(&cfg)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("rating outside 1-5").and(predicate::str::contains("row 62")));
+}
+
+#[test]
+fn bom_crlf_and_quoted_newlines_are_accepted() {
+    let mut body = vec![0xEF, 0xBB, 0xBF];
+    body.extend_from_slice(orders_csv().replace('\n', "\r\n").as_bytes());
+    let reviews = "customer_id,text,rating\r\nC001,\"Loved it.\r\nWould buy again, twice\",5\r\nC002,ok,3\r\n";
+    let (_dir, data, out) = shop(&[("orders.csv", &body), ("reviews.csv", reviews.as_bytes())]);
+    seglens()
+        .args(["segment", "--k", "2", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let run: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("run.json")).unwrap()).unwrap();
+    assert_eq!(run["customers"], 60);
+    let reviews = run["inputs"].as_array().unwrap().iter().find(|f| f["table"] == "reviews").unwrap();
+    assert_eq!(reviews["rows"], 2);
+}
+
+#[test]
+fn remapped_columns_load_a_foreign_export() {
+    let body = orders_csv()
+        .replacen("customer_id", "household_id", 1)
+        .replacen("unit_price", "price", 1);
+    let (_dir, data, out) = shop(&[("orders.csv", body.as_bytes())]);
+    let cfg = data.parent().unwrap().join("seglens.toml");
+    std::fs::write(&cfg, "[columns.orders]\ncustomer_id = \"household_id\"\nunit_price = \"price\"\n").unwrap();
+    seglens()
+        .args(["segment", "--k", "2", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .arg("--config")
+        .arg(&cfg)
+        .assert()
+        .success();
+    assert!(out.join("assignments.parquet").exists());
+}
+
+#[test]
+fn failed_run_keeps_earlier_outputs() {
+    let (_dir, data, out) = shop(&[("orders.csv", orders_csv().as_bytes())]);
+    seglens().args(["segment", "--k", "2", "--data"]).arg(&data).arg("--out").arg(&out).assert().success();
+    let before = std::fs::read(out.join("assignments.parquet")).unwrap();
+    std::fs::write(data.join("orders.csv"), orders_with_line("x,C001,2024-01-01,P1,books,abc,1,0,false")).unwrap();
+    seglens().args(["segment", "--k", "2", "--data"]).arg(&data).arg("--out").arg(&out).assert().code(3);
+    assert_eq!(std::fs::read(out.join("assignments.parquet")).unwrap(), before);
+    let leftovers: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn bad_config_exits_2() {
+    let (_dir, data, out) = shop(&[("orders.csv", orders_csv().as_bytes())]);
+    let cfg = data.parent().unwrap().join("seglens.toml");
+    std::fs::write(&cfg, "[cluster]\nk_mni = 3\n").unwrap();
+    seglens()
+        .args(["segment", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .arg("--config")
+        .arg(&cfg)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("k_mni"));
+}
