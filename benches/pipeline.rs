@@ -29,10 +29,15 @@ fn bench(c: &mut Criterion) {
     .expect("demo data");
     let cfg = Config::default();
     let shop = seglens::data::load(&data, &cfg).expect("load");
-    eprintln!("bench shop: {customers} customers, {} order lines", shop.orders.height());
+    eprintln!(
+        "bench shop: {customers} customers, {} order lines",
+        shop.orders.height()
+    );
 
     let mut g = c.benchmark_group(format!("pipeline_{customers}"));
-    g.sample_size(10).measurement_time(Duration::from_secs(60)).warm_up_time(Duration::from_secs(1));
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(60))
+        .warm_up_time(Duration::from_secs(1));
     g.bench_function("features", |b| {
         b.iter(|| black_box(seglens::features::build(&shop, &cfg).expect("features")))
     });

@@ -14,7 +14,9 @@ use crate::report::ASSIGNMENTS;
 pub enum EvalError {
     #[error("cannot read {path}: {message}")]
     Read { path: String, message: String },
-    #[error("{0} customers of the run are missing from the truth file; is it the truth of this data?")]
+    #[error(
+        "{0} customers of the run are missing from the truth file; is it the truth of this data?"
+    )]
     Mismatch(usize),
 }
 
@@ -35,7 +37,13 @@ impl Agreement {
     /// The contingency table as aligned text.
     pub fn table(&self) -> String {
         use std::fmt::Write as _;
-        let w = self.archetypes.iter().map(String::len).max().unwrap_or(9).max(9);
+        let w = self
+            .archetypes
+            .iter()
+            .map(String::len)
+            .max()
+            .unwrap_or(9)
+            .max(9);
         let mut s = format!("{:w$}", "archetype");
         for seg in &self.segments {
             let _ = write!(s, " {:>6}", format!("s{seg}"));
@@ -53,7 +61,11 @@ impl Agreement {
 }
 
 /// ARI of a run's segments against the truth; each group in `merge` is treated as one archetype.
-pub fn ari_against_truth(run: &Path, truth: &Path, merge: &[Vec<String>]) -> Result<f64, EvalError> {
+pub fn ari_against_truth(
+    run: &Path,
+    truth: &Path,
+    merge: &[Vec<String>],
+) -> Result<f64, EvalError> {
     agreement(run, truth, merge).map(|a| a.ari)
 }
 
@@ -91,13 +103,23 @@ pub fn agreement(run: &Path, truth: &Path, merge: &[Vec<String>]) -> Result<Agre
     if missing > 0 {
         return Err(EvalError::Mismatch(missing));
     }
-    let mut archetypes: Vec<(String, usize)> = codes.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+    let mut archetypes: Vec<(String, usize)> =
+        codes.iter().map(|(k, v)| (k.to_string(), *v)).collect();
     archetypes.sort();
-    let mut segments: Vec<(String, usize)> = seg_codes.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+    let mut segments: Vec<(String, usize)> =
+        seg_codes.iter().map(|(k, v)| (k.to_string(), *v)).collect();
     segments.sort_by_key(|(k, _)| k.parse::<i64>().unwrap_or(i64::MAX));
     let mut counts = vec![vec![0; segments.len()]; archetypes.len()];
-    let row_of: HashMap<usize, usize> = archetypes.iter().enumerate().map(|(r, (_, c))| (*c, r)).collect();
-    let col_of: HashMap<usize, usize> = segments.iter().enumerate().map(|(r, (_, c))| (*c, r)).collect();
+    let row_of: HashMap<usize, usize> = archetypes
+        .iter()
+        .enumerate()
+        .map(|(r, (_, c))| (*c, r))
+        .collect();
+    let col_of: HashMap<usize, usize> = segments
+        .iter()
+        .enumerate()
+        .map(|(r, (_, c))| (*c, r))
+        .collect();
     for (x, y) in a.iter().zip(&b) {
         counts[row_of[x]][col_of[y]] += 1;
     }

@@ -53,7 +53,10 @@ fn demo_segment_outputs_json_and_determinism() {
         .success();
     let truth = dir.path().join("shop/truth.csv");
     assert!(truth.exists(), "truth beside the data directory");
-    assert!(!data.join("truth.csv").exists(), "truth never inside the data directory");
+    assert!(
+        !data.join("truth.csv").exists(),
+        "truth never inside the data directory"
+    );
 
     let run = |out: &std::path::Path| {
         seglens()
@@ -71,7 +74,12 @@ fn demo_segment_outputs_json_and_determinism() {
     let b = dir.path().join("run_b");
     let summary: serde_json::Value = serde_json::from_slice(&run(&a)).unwrap();
     run(&b);
-    for f in ["assignments.parquet", "features.parquet", "segments.json", "run.json"] {
+    for f in [
+        "assignments.parquet",
+        "features.parquet",
+        "segments.json",
+        "run.json",
+    ] {
         assert!(a.join(f).exists(), "{f}");
     }
     assert_eq!(
@@ -86,13 +94,22 @@ fn demo_segment_outputs_json_and_determinism() {
     let k = summary["k"].as_u64().unwrap() as usize;
     assert_eq!(summary["segments"].as_array().unwrap().len(), k);
     assert_eq!(summary["customers"], 1500);
-    let sizes: u64 = summary["segments"].as_array().unwrap().iter().map(|s| s["size"].as_u64().unwrap()).sum();
+    let sizes: u64 = summary["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["size"].as_u64().unwrap())
+        .sum();
     assert_eq!(sizes, 1500);
 
     let run_json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(a.join("run.json")).unwrap()).unwrap();
     assert_eq!(run_json["seed"], 9);
-    assert!(run_json["inputs"].as_array().unwrap().iter().all(|f| f["sha256"].as_str().unwrap().len() == 64));
+    assert!(run_json["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["sha256"].as_str().unwrap().len() == 64));
     assert!(run_json["k_table"].as_array().unwrap().len() >= 5);
 
     seglens()
@@ -110,7 +127,15 @@ fn fixed_k_and_other_algorithms() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("shop/data");
     seglens()
-        .args(["demo-data", "--customers", "800", "--seed", "2", "--no-events", "--out"])
+        .args([
+            "demo-data",
+            "--customers",
+            "800",
+            "--seed",
+            "2",
+            "--no-events",
+            "--out",
+        ])
         .arg(&data)
         .assert()
         .success();

@@ -39,7 +39,13 @@ fn appended_row() -> String {
 #[test]
 fn missing_data_directory() {
     seglens()
-        .args(["segment", "--data", "/nonexistent/shop", "--out", "/tmp/never"])
+        .args([
+            "segment",
+            "--data",
+            "/nonexistent/shop",
+            "--out",
+            "/tmp/never",
+        ])
         .assert()
         .code(3)
         .stderr(predicate::str::contains("/nonexistent/shop"));
@@ -47,7 +53,10 @@ fn missing_data_directory() {
 
 #[test]
 fn missing_orders_table() {
-    expect_data_error(&[("customers.csv", customers_csv().as_bytes())], &["no orders table", "orders.csv"]);
+    expect_data_error(
+        &[("customers.csv", customers_csv().as_bytes())],
+        &["no orders table", "orders.csv"],
+    );
 }
 
 #[test]
@@ -55,32 +64,48 @@ fn missing_required_column() {
     let body = orders_csv().replace("unit_price", "price_eur");
     expect_data_error(
         &[("orders.csv", body.as_bytes())],
-        &["orders.csv", "missing required column 'unit_price'", "[columns.orders] unit_price"],
+        &[
+            "orders.csv",
+            "missing required column 'unit_price'",
+            "[columns.orders] unit_price",
+        ],
     );
 }
 
 #[test]
 fn unparseable_number() {
     let body = orders_with_line("x1,C001,2024-03-01,P1,books,12.5O,1,0,false");
-    expect_data_error(&[("orders.csv", &body)], &["orders.csv", &appended_row(), "unit_price", "12.5O"]);
+    expect_data_error(
+        &[("orders.csv", &body)],
+        &["orders.csv", &appended_row(), "unit_price", "12.5O"],
+    );
 }
 
 #[test]
 fn unparseable_date() {
     let body = orders_with_line("x1,C001,31/02/2024,P1,books,12.5,1,0,false");
-    expect_data_error(&[("orders.csv", &body)], &["orders.csv", &appended_row(), "order_date", "31/02/2024"]);
+    expect_data_error(
+        &[("orders.csv", &body)],
+        &["orders.csv", &appended_row(), "order_date", "31/02/2024"],
+    );
 }
 
 #[test]
 fn negative_price() {
     let body = orders_with_line("x1,C001,2024-03-01,P1,books,-4,1,0,false");
-    expect_data_error(&[("orders.csv", &body)], &["orders.csv", &appended_row(), "unit_price", "-4"]);
+    expect_data_error(
+        &[("orders.csv", &body)],
+        &["orders.csv", &appended_row(), "unit_price", "-4"],
+    );
 }
 
 #[test]
 fn negative_quantity() {
     let body = orders_with_line("x1,C001,2024-03-01,P1,books,4,-2,0,false");
-    expect_data_error(&[("orders.csv", &body)], &["orders.csv", &appended_row(), "quantity", "-2"]);
+    expect_data_error(
+        &[("orders.csv", &body)],
+        &["orders.csv", &appended_row(), "quantity", "-2"],
+    );
 }
 
 #[test]
@@ -88,7 +113,10 @@ fn duplicate_customer_ids() {
     let mut c = customers_csv();
     c.push_str("C005,2023-02-01,FR\n");
     expect_data_error(
-        &[("orders.csv", orders_csv().as_bytes()), ("customers.csv", c.as_bytes())],
+        &[
+            ("orders.csv", orders_csv().as_bytes()),
+            ("customers.csv", c.as_bytes()),
+        ],
         &["customers.csv", "rows 7 and 62", "customer_id", "C005"],
     );
 }
@@ -101,7 +129,10 @@ fn empty_file() {
 #[test]
 fn header_only_file() {
     expect_data_error(
-        &[("orders.csv", b"order_id,customer_id,order_date,product_id,unit_price\n")],
+        &[(
+            "orders.csv",
+            b"order_id,customer_id,order_date,product_id,unit_price\n",
+        )],
         &["orders.csv", "no data rows"],
     );
 }
@@ -110,7 +141,10 @@ fn header_only_file() {
 fn non_utf8_bytes() {
     let mut body = orders_csv().into_bytes();
     body.extend_from_slice(b"x1,C001,2024-03-01,P1,caf\xe9,4,1,0,false\n");
-    expect_data_error(&[("orders.csv", &body)], &["orders.csv", &appended_row(), "category", "UTF-8"]);
+    expect_data_error(
+        &[("orders.csv", &body)],
+        &["orders.csv", &appended_row(), "category", "UTF-8"],
+    );
 }
 
 #[test]
@@ -124,7 +158,10 @@ fn corrupt_parquet() {
 #[test]
 fn both_csv_and_parquet() {
     expect_data_error(
-        &[("orders.csv", orders_csv().as_bytes()), ("orders.parquet", b"PAR1")],
+        &[
+            ("orders.csv", orders_csv().as_bytes()),
+            ("orders.parquet", b"PAR1"),
+        ],
         &["orders.csv", "orders.parquet", "keep one"],
     );
 }
@@ -134,17 +171,33 @@ fn ragged_csv_row() {
     let body = orders_with_line("x1,C001,2024-03-01");
     let (_dir, data, out) = shop(&[("orders.csv", &body)]);
     // A short row leaves required cells empty: reported at its row.
-    let a = seglens().args(["segment", "--data"]).arg(&data).arg("--out").arg(&out).assert().code(3);
+    let a = seglens()
+        .args(["segment", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(3);
     let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
-    assert!(err.contains("orders.csv") && err.contains(&appended_row()), "{err}");
+    assert!(
+        err.contains("orders.csv") && err.contains(&appended_row()),
+        "{err}"
+    );
 }
 
 #[test]
 fn too_many_unknown_customers_is_an_error() {
     let customers = "customer_id\nC000\nC001\n";
     expect_data_error(
-        &[("orders.csv", orders_csv().as_bytes()), ("customers.csv", customers.as_bytes())],
-        &["orders.csv", "missing from the customers table", "max_bad_row_share"],
+        &[
+            ("orders.csv", orders_csv().as_bytes()),
+            ("customers.csv", customers.as_bytes()),
+        ],
+        &[
+            "orders.csv",
+            "missing from the customers table",
+            "max_bad_row_share",
+        ],
     );
 }
 
@@ -168,7 +221,9 @@ fn a_few_unknown_customers_are_dropped_with_a_warning() {
         .arg(&cfg)
         .assert()
         .success()
-        .stderr(predicate::str::contains("dropped 1 of").and(predicate::str::contains("orders.csv")));
+        .stderr(
+            predicate::str::contains("dropped 1 of").and(predicate::str::contains("orders.csv")),
+        );
     assert!(out.join("run.json").exists());
 }
 
@@ -179,7 +234,10 @@ fn rating_out_of_range_is_dropped_with_a_warning() {
         reviews.push_str(&format!("C{c:03},fine,4\n"));
     }
     reviews.push_str("C001,whatever,9\n");
-    let (_dir, data, out) = shop(&[("orders.csv", orders_csv().as_bytes()), ("reviews.csv", reviews.as_bytes())]);
+    let (_dir, data, out) = shop(&[
+        ("orders.csv", orders_csv().as_bytes()),
+        ("reviews.csv", reviews.as_bytes()),
+    ]);
     let cfg = data.parent().unwrap().join("seglens.toml");
     std::fs::write(&cfg, "[validation]\nmax_bad_row_share = 0.05\n").unwrap();
     assert_cmd::Command::cargo_bin("seglens")
@@ -192,7 +250,9 @@ fn rating_out_of_range_is_dropped_with_a_warning() {
         .arg(&cfg)
         .assert()
         .success()
-        .stderr(predicate::str::contains("rating outside 1-5").and(predicate::str::contains("row 62")));
+        .stderr(
+            predicate::str::contains("rating outside 1-5").and(predicate::str::contains("row 62")),
+        );
 }
 
 #[test]
@@ -211,7 +271,12 @@ fn bom_crlf_and_quoted_newlines_are_accepted() {
     let run: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("run.json")).unwrap()).unwrap();
     assert_eq!(run["customers"], 60);
-    let reviews = run["inputs"].as_array().unwrap().iter().find(|f| f["table"] == "reviews").unwrap();
+    let reviews = run["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["table"] == "reviews")
+        .unwrap();
     assert_eq!(reviews["rows"], 2);
 }
 
@@ -222,7 +287,11 @@ fn remapped_columns_load_a_foreign_export() {
         .replacen("unit_price", "price", 1);
     let (_dir, data, out) = shop(&[("orders.csv", body.as_bytes())]);
     let cfg = data.parent().unwrap().join("seglens.toml");
-    std::fs::write(&cfg, "[columns.orders]\ncustomer_id = \"household_id\"\nunit_price = \"price\"\n").unwrap();
+    std::fs::write(
+        &cfg,
+        "[columns.orders]\ncustomer_id = \"household_id\"\nunit_price = \"price\"\n",
+    )
+    .unwrap();
     seglens()
         .args(["segment", "--k", "2", "--data"])
         .arg(&data)
@@ -238,11 +307,30 @@ fn remapped_columns_load_a_foreign_export() {
 #[test]
 fn failed_run_keeps_earlier_outputs() {
     let (_dir, data, out) = shop(&[("orders.csv", orders_csv().as_bytes())]);
-    seglens().args(["segment", "--k", "2", "--data"]).arg(&data).arg("--out").arg(&out).assert().success();
+    seglens()
+        .args(["segment", "--k", "2", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
     let before = std::fs::read(out.join("assignments.parquet")).unwrap();
-    std::fs::write(data.join("orders.csv"), orders_with_line("x,C001,2024-01-01,P1,books,abc,1,0,false")).unwrap();
-    seglens().args(["segment", "--k", "2", "--data"]).arg(&data).arg("--out").arg(&out).assert().code(3);
-    assert_eq!(std::fs::read(out.join("assignments.parquet")).unwrap(), before);
+    std::fs::write(
+        data.join("orders.csv"),
+        orders_with_line("x,C001,2024-01-01,P1,books,abc,1,0,false"),
+    )
+    .unwrap();
+    seglens()
+        .args(["segment", "--k", "2", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(3);
+    assert_eq!(
+        std::fs::read(out.join("assignments.parquet")).unwrap(),
+        before
+    );
     let leftovers: Vec<_> = std::fs::read_dir(&out)
         .unwrap()
         .filter_map(|e| e.ok())

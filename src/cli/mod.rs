@@ -133,7 +133,11 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 fn exit_code(err: &anyhow::Error) -> u8 {
     for e in err.chain() {
         if let Some(p) = e.downcast_ref::<PipelineError>() {
-            return if matches!(p, PipelineError::Data(_)) { 3 } else { 1 };
+            return if matches!(p, PipelineError::Data(_)) {
+                3
+            } else {
+                1
+            };
         }
         if e.downcast_ref::<crate::data::DataError>().is_some() {
             return 3;

@@ -23,7 +23,9 @@ pub use pca::{pca_2d, Projection};
 /// Why clustering could not produce segments, and what to change.
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
-    #[error("only {n} customers: at least {need} are needed for {k} segments; lower --k or add data")]
+    #[error(
+        "only {n} customers: at least {need} are needed for {k} segments; lower --k or add data"
+    )]
     TooFew { n: usize, k: usize, need: usize },
     #[error("k-means failed for k={k}: {message}")]
     KMeans { k: usize, message: String },
@@ -132,7 +134,11 @@ pub fn cluster(
     // Refine on every customer, starting from the sample's solution.
     progress(&format!("assigning {n} customers to {k} segments"));
     let (centroids, probabilities, temperature) = if search_idx.len() == n {
-        (sample_fit.centroids, sample_fit.probabilities, sample_fit.temperature)
+        (
+            sample_fit.centroids,
+            sample_fit.probabilities,
+            sample_fit.temperature,
+        )
     } else {
         let full = refine(cfg.algo, x.view(), &sample_fit, cfg, seed)?;
         (full.centroids, full.probabilities, full.temperature)
@@ -337,7 +343,7 @@ fn stability(
             let sub = xs.select(Axis(0), &idx);
             let fit = match cfg.algo {
                 Algo::Gmm => fit_gmm(sub.view(), k, cfg, s)?,
-                _ => fit_kmeans(sub.view(), k, 1, cfg, s, None)?,
+                _ => fit_kmeans(sub.view(), k, cfg.n_init, cfg, s, None)?,
             };
             let labels = match &fit.gmm {
                 Some(model) => argmax_rows(&gmm_posterior(model, xs.view())),
@@ -551,13 +557,16 @@ fn argmin_rows(d: &Array2<f64>) -> Vec<usize> {
         .map(|r| {
             r.iter()
                 .enumerate()
-                .fold((0, f64::INFINITY), |(bi, bv), (i, &v)| {
-                    if v < bv {
-                        (i, v)
-                    } else {
-                        (bi, bv)
-                    }
-                })
+                .fold(
+                    (0, f64::INFINITY),
+                    |(bi, bv), (i, &v)| {
+                        if v < bv {
+                            (i, v)
+                        } else {
+                            (bi, bv)
+                        }
+                    },
+                )
                 .0
         })
         .collect()

@@ -37,14 +37,20 @@ pub fn pca_2d(data: ArrayView2<f64>) -> Projection {
     let mut explained = [0.0; 2];
     for (slot, &j) in order.iter().take(2).enumerate() {
         let mut v = vectors.column(j).to_owned();
-        let lead = v.iter().fold(0.0f64, |a, &b| if b.abs() > a.abs() { b } else { a });
+        let lead = v
+            .iter()
+            .fold(0.0f64, |a, &b| if b.abs() > a.abs() { b } else { a });
         if lead < 0.0 {
             v.mapv_inplace(|x| -x);
         }
         explained[slot] = values[j].max(0.0) / total;
         axes.push(centered.dot(&v).to_vec());
     }
-    let y = if axes.len() > 1 { axes.pop().unwrap_or_default() } else { vec![0.0; n] };
+    let y = if axes.len() > 1 {
+        axes.pop().unwrap_or_default()
+    } else {
+        vec![0.0; n]
+    };
     let x = axes.pop().unwrap_or_else(|| vec![0.0; n]);
     Projection { x, y, explained }
 }

@@ -14,7 +14,9 @@ fn blobs(sizes: &[usize], seed: u64) -> (Array2<f64>, Vec<usize>) {
     let mut truth = Vec::with_capacity(n);
     let mut row = 0;
     for (c, &s) in sizes.iter().enumerate() {
-        let centre: Vec<f64> = (0..4).map(|_| rng.gen_range(-8.0..8.0) + c as f64 * 3.0).collect();
+        let centre: Vec<f64> = (0..4)
+            .map(|_| rng.gen_range(-8.0..8.0) + c as f64 * 3.0)
+            .collect();
         for _ in 0..s {
             for j in 0..4 {
                 x[[row, j]] = centre[j] + noise.sample(&mut rng);
@@ -94,7 +96,10 @@ fn gmm_and_dbscan_recover_blobs() {
 fn too_few_customers_is_an_error() {
     let (x, _) = blobs(&[3], 5);
     let cfg = Config::default().cluster;
-    assert!(matches!(cluster(&x, &cfg, 1, &|_| {}), Err(ClusterError::TooFew { .. })));
+    assert!(matches!(
+        cluster(&x, &cfg, 1, &|_| {}),
+        Err(ClusterError::TooFew { .. })
+    ));
 }
 
 #[test]
@@ -108,7 +113,11 @@ fn choose_k_rule() {
         inertia: None,
         chosen: false,
     };
-    let t = vec![row(3, 0.5, 100.0, 0.9, 0.99), row(4, 0.6, 120.0, 0.8, 0.99), row(5, 0.7, 90.0, 1.0, 0.5)];
+    let t = vec![
+        row(3, 0.5, 100.0, 0.9, 0.99),
+        row(4, 0.6, 120.0, 0.8, 0.99),
+        row(5, 0.7, 90.0, 1.0, 0.5),
+    ];
     // k=5 has the best silhouette but is unstable; k=4 wins on rank sum.
     assert_eq!(choose_k(&t), 1);
 }

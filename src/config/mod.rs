@@ -206,8 +206,8 @@ impl Config {
             origin: origin.to_string(),
             message,
         };
-        let mut base: toml::Value = toml::from_str(DEFAULT_TOML)
-            .map_err(|e| invalid(format!("embedded defaults: {e}")))?;
+        let mut base: toml::Value =
+            toml::from_str(DEFAULT_TOML).map_err(|e| invalid(format!("embedded defaults: {e}")))?;
         let user: toml::Value = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
         merge(&mut base, user);
         let cfg: Config = base
@@ -230,7 +230,9 @@ impl Config {
             return Err("cluster.n_init must be >= 1".into());
         }
         if c.silhouette_sample < 100 || c.search_sample < 100 {
-            return Err("cluster.silhouette_sample and cluster.search_sample must be >= 100".into());
+            return Err(
+                "cluster.silhouette_sample and cluster.search_sample must be >= 100".into(),
+            );
         }
         if !(c.temperature_scale > 0.0) {
             return Err("cluster.temperature_scale must be > 0".into());

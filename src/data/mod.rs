@@ -382,7 +382,10 @@ fn read_csv(mut bytes: Vec<u8>, src: &Source) -> Result<DataFrame, DataError> {
 
 /// Row (header = 1) and column name of a byte offset in a CSV text, honouring quotes.
 fn locate_offset(bytes: &[u8], offset: usize) -> (usize, String) {
-    let header_end = bytes.iter().position(|&b| b == b'\n').unwrap_or(bytes.len());
+    let header_end = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap_or(bytes.len());
     let header: Vec<String> = String::from_utf8_lossy(&bytes[..header_end])
         .trim_end_matches('\r')
         .split(',')
@@ -489,7 +492,10 @@ struct Checker<'a> {
 
 impl<'a> Checker<'a> {
     fn has(&self, name: &str) -> bool {
-        self.df.get_column_names().iter().any(|c| c.as_str() == name)
+        self.df
+            .get_column_names()
+            .iter()
+            .any(|c| c.as_str() == name)
     }
 
     fn bad(&self, idx: usize, column: &str, value: &str, problem: &str, hint: &str) -> DataError {
@@ -567,7 +573,13 @@ impl<'a> Checker<'a> {
             for (i, v) in ca.into_iter().enumerate() {
                 if let Some(x) = v {
                     if !x.is_finite() {
-                        return Err(self.bad(i, name, &x.to_string(), "not a finite number", "replace it with a number"));
+                        return Err(self.bad(
+                            i,
+                            name,
+                            &x.to_string(),
+                            "not a finite number",
+                            "replace it with a number",
+                        ));
                     }
                 }
                 out.push(v);
@@ -601,7 +613,13 @@ impl<'a> Checker<'a> {
         for (i, v) in values.iter().enumerate() {
             match v {
                 None if required => {
-                    return Err(self.bad(i, name, "", "missing value", "every row needs a number here"))
+                    return Err(self.bad(
+                        i,
+                        name,
+                        "",
+                        "missing value",
+                        "every row needs a number here",
+                    ))
                 }
                 Some(x) if min.is_some_and(|m| *x < m) => {
                     return Err(self.bad(
@@ -619,7 +637,11 @@ impl<'a> Checker<'a> {
     }
 
     /// Timestamps (dates or datetimes) as epoch seconds.
-    fn timestamps(&self, name: &str, required: bool) -> Result<Option<Vec<Option<i64>>>, DataError> {
+    fn timestamps(
+        &self,
+        name: &str,
+        required: bool,
+    ) -> Result<Option<Vec<Option<i64>>>, DataError> {
         if !self.has(name) {
             return Ok(None);
         }
@@ -630,7 +652,13 @@ impl<'a> Checker<'a> {
             let t = v.map(str::trim).unwrap_or("");
             if t.is_empty() {
                 if required {
-                    return Err(self.bad(i, name, "", "missing date", "every row needs a date here"));
+                    return Err(self.bad(
+                        i,
+                        name,
+                        "",
+                        "missing date",
+                        "every row needs a date here",
+                    ));
                 }
                 out.push(None);
                 continue;
@@ -923,7 +951,14 @@ fn reviews_table(
         .iter()
         .map(|r| r.is_none_or(|x| (1.0..=5.0).contains(&x)))
         .collect();
-    filter_bad(out, src, &keep, "have a rating outside 1-5", max_bad, warnings)
+    filter_bad(
+        out,
+        src,
+        &keep,
+        "have a rating outside 1-5",
+        max_bad,
+        warnings,
+    )
 }
 
 /// Drops rows flagged false in `keep`, with a warning, or fails when too many are bad.

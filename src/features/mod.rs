@@ -3,6 +3,10 @@
 //!
 //! Aggregation runs as polars group-bys over the order lines, events and reviews; the results are
 //! scattered into one row per customer in the customers table's order.
+//!
+//! Features that are undefined for a customer (average order value, category mix, discount and
+//! return rates without orders; mean rating without rated reviews) are NaN, not 0: a customer who
+//! never bought has no return rate. Profiles leave them out of means; scaling imputes the median.
 
 mod rfm;
 pub mod scale;
@@ -80,10 +84,7 @@ impl Features {
 
     /// The features as a frame for `features.parquet`, with customer attributes appended.
     pub fn to_frame(&self, customers: &DataFrame) -> PolarsResult<DataFrame> {
-        let mut cols = vec![Column::new(
-            "customer_id".into(),
-            self.customer_ids.clone(),
-        )];
+        let mut cols = vec![Column::new("customer_id".into(), self.customer_ids.clone())];
         for f in &self.features {
             let v: Vec<Option<f64>> = f
                 .values
@@ -96,10 +97,7 @@ impl Features {
             "rfm_score".into(),
             self.rfm.iter().map(Rfm::code).collect::<Vec<_>>(),
         ));
-        cols.push(Column::new(
-            "rfm_segment".into(),
-            self.rfm_segment.clone(),
-        ));
+        cols.push(Column::new("rfm_segment".into(), self.rfm_segment.clone()));
         cols.push(Column::new("value_tier".into(), self.value_tier.clone()));
         // Customer attributes (country, channel, extras) ride along, prefixed to avoid clashes.
         for c in customers.get_columns() {
@@ -127,7 +125,11 @@ pub fn build(shop: &Shop, cfg: &Config) -> Result<Features, FeatureError> {
     if n == 0 {
         return Err(FeatureError::NoCustomers);
     }
-    let index: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
+    let index: HashMap<&str, usize> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.as_str(), i))
+        .collect();
 
     let as_of = match NaiveDate::parse_from_str(&cfg.features.as_of, "%Y-%m-%d") {
         Ok(d) => d,
@@ -155,9 +157,7 @@ pub fn build(shop: &Shop, cfg: &Config) -> Result<Features, FeatureError> {
         .orders
         .clone()
         .lazy()
-        .with_column(
-            (col("unit_price") * col("quantity").cast(DataType::Float64)).alias("gross"),
-        )
+        .with_column((col("unit_price") * col("quantity").cast(DataType::Float64)).alias("gross"))
         .with_column(
             when(col("returned"))
                 .then(lit(0.0))
@@ -191,8 +191,8 @@ pub fn build(shop: &Shop, cfg: &Config) -> Result<Features, FeatureError> {
     let discount_sum = scatter(&per, "discount_sum", &index, n, 0.0)?;
     let last_ts = scatter(&per, "last_ts", &index, n, f64::NAN)?;
     let first_order_ts = scatter(&per, "first_ts", &index, n, f64::NAN)?;
-    let discount_share = scatter(&per, "discount_share", &index, n, 0.0)?;
-    let return_rate = scatter(&per, "return_rate", &index, n, 0.0)?;
+    let discount_share = scatter(&per, "discount_share", &index, n, f64::NAN)?;
+    let return_rate = scatter(&per, "return_rate", &index, n, f64::NAN)?;
 
     // First time we saw the customer: signup, first order, first event or first review.
     let mut first_seen = shop
@@ -206,24 +206,36 @@ pub fn build(shop: &Shop, cfg: &Config) -> Result<Features, FeatureError> {
         .collect::<Vec<f64>>();
     fold_min(&mut first_seen, &first_order_ts);
 
-    // Category mix by net spend.
+    // Category mix by items bought (price differences are already in the spend features).
     let cat = lines
         .clone()
         .group_by([col("customer_id"), col("category")])
-        .agg([col("net").sum().alias("spend")])
+        .agg([col("quantity").sum().cast(DataType::Float64).alias("spend")])
         .collect()?;
     let categories = top_categories(&shop.orders, cfg.features.top_categories)?;
     let mut cat_spend = vec![vec![0.0; n]; categories.len() + 1];
     {
-        let cid = cat.column("customer_id")?.as_materialized_series().str()?.clone();
-        let cname = cat.column("category")?.as_materialized_series().str()?.clone();
+        let cid = cat
+            .column("customer_id")?
+            .as_materialized_series()
+            .str()?
+            .clone();
+        let cname = cat
+            .column("category")?
+            .as_materialized_series()
+            .str()?
+            .clone();
         let spend = cat.column("spend")?.as_materialized_series().f64()?.clone();
         let slot: HashMap<&str, usize> = categories
             .iter()
             .enumerate()
             .map(|(i, c)| (c.as_str(), i))
             .collect();
-        for ((c, k), s) in cid.into_iter().zip(cname.into_iter()).zip(spend.into_iter()) {
+        for ((c, k), s) in cid
+            .into_iter()
+            .zip(cname.into_iter())
+            .zip(spend.into_iter())
+        {
             let (Some(c), Some(k), Some(s)) = (c, k, s) else {
                 continue;
             };
@@ -235,15 +247,11 @@ pub fn build(shop: &Shop, cfg: &Config) -> Result<Features, FeatureError> {
     }
 
     let mut feats = Vec::new();
-    let recency: Vec<f64> = (0..n)
-        .map(|i| {
-            let reference = if last_ts[i].is_finite() {
-                last_ts[i]
-            } else {
-                first_seen[i]
-            };
-            if reference.is_finite() {
-                ((as_of_ts - reference) / DAY).max(0.0)
+    let recency: Vec<f64> = last_ts
+        .iter()
+        .map(|t| {
+            if t.is_finite() {
+                ((as_of_ts - t) / DAY).max(0.0)
             } else {
                 f64::NAN
             }
@@ -284,7 +292,7 @@ pub fn build(shop: &Shop, cfg: &Config) -> Result<Features, FeatureError> {
     let aov: Vec<f64> = monetary
         .iter()
         .zip(&frequency)
-        .map(|(m, f)| if *f > 0.0 { m / f } else { 0.0 })
+        .map(|(m, f)| if *f > 0.0 { m / f } else { f64::NAN })
         .collect();
     let per_month: Vec<f64> = frequency
         .iter()
@@ -294,7 +302,7 @@ pub fn build(shop: &Shop, cfg: &Config) -> Result<Features, FeatureError> {
     let discount_rate: Vec<f64> = discount_sum
         .iter()
         .zip(&gross)
-        .map(|(d, g)| if *g > 0.0 { (d / g).min(1.0) } else { 0.0 })
+        .map(|(d, g)| if *g > 0.0 { (d / g).min(1.0) } else { f64::NAN })
         .collect();
 
     let mut push = |name: &str, description: &str, transform, values| {
@@ -306,12 +314,37 @@ pub fn build(shop: &Shop, cfg: &Config) -> Result<Features, FeatureError> {
         })
     };
     use Transform::{Identity, Log1p};
-    push("recency_days", "days since the last order (or since first seen, without orders)", Log1p, recency);
+    push(
+        "recency_days",
+        "days since the last order (or since first seen, without orders)",
+        Log1p,
+        recency,
+    );
     push("frequency", "distinct orders", Log1p, frequency.clone());
-    push("monetary", "net spend: price x quantity - discount, returned lines excluded", Log1p, monetary.clone());
-    push("avg_order_value", "net spend per order", Log1p, aov);
-    push("tenure_days", "days since first seen (signup, first order, event or review)", Log1p, tenure);
-    push("orders_per_month", "orders per 30.44 days of tenure (tenure floored at one month)", Log1p, per_month);
+    push(
+        "monetary",
+        "net spend: price x quantity - discount, returned lines excluded",
+        Log1p,
+        monetary.clone(),
+    );
+    push(
+        "avg_order_value",
+        "net spend per order (missing without orders)",
+        Log1p,
+        aov,
+    );
+    push(
+        "tenure_days",
+        "days since first seen (signup, first order, event or review)",
+        Log1p,
+        tenure,
+    );
+    push(
+        "orders_per_month",
+        "orders per 30.44 days of tenure (tenure floored at one month)",
+        Log1p,
+        per_month,
+    );
     let total_spend: Vec<f64> = (0..n)
         .map(|i| cat_spend.iter().map(|c| c[i]).sum::<f64>())
         .collect();
@@ -326,20 +359,35 @@ pub fn build(shop: &Shop, cfg: &Config) -> Result<Features, FeatureError> {
                 if total_spend[i] > 0.0 {
                     cat_spend[j][i] / total_spend[i]
                 } else {
-                    0.0
+                    f64::NAN
                 }
             })
             .collect();
         push(
             &format!("cat_share_{}", feature_slug(name)),
-            &format!("share of net spend in category '{name}'"),
+            &format!("share of items bought in category '{name}'"),
             Identity,
             share,
         );
     }
-    push("discount_share", "share of order lines with a discount", Identity, discount_share);
-    push("discount_rate", "discount as a share of gross spend", Identity, discount_rate);
-    push("return_rate", "share of order lines returned", Identity, return_rate);
+    push(
+        "discount_share",
+        "share of order lines with a discount",
+        Identity,
+        discount_share,
+    );
+    push(
+        "discount_rate",
+        "discount as a share of gross spend",
+        Identity,
+        discount_rate,
+    );
+    push(
+        "return_rate",
+        "share of order lines returned",
+        Identity,
+        return_rate,
+    );
     feats.extend(event_feats);
     feats.extend(review_feats);
 
@@ -377,11 +425,17 @@ fn top_categories(orders: &DataFrame, top: usize) -> PolarsResult<Vec<String>> {
         .clone()
         .lazy()
         .group_by([col("category")])
-        .agg([(col("unit_price") * col("quantity").cast(DataType::Float64))
-            .sum()
-            .alias("spend")])
+        .agg([
+            (col("unit_price") * col("quantity").cast(DataType::Float64))
+                .sum()
+                .alias("spend"),
+        ])
         .collect()?;
-    let names = df.column("category")?.as_materialized_series().str()?.clone();
+    let names = df
+        .column("category")?
+        .as_materialized_series()
+        .str()?
+        .clone();
     let spend = df.column("spend")?.as_materialized_series().f64()?.clone();
     let mut v: Vec<(String, f64)> = names
         .into_iter()
@@ -400,7 +454,11 @@ fn scatter(
     n: usize,
     default: f64,
 ) -> PolarsResult<Vec<f64>> {
-    let ids = df.column("customer_id")?.as_materialized_series().str()?.clone();
+    let ids = df
+        .column("customer_id")?
+        .as_materialized_series()
+        .str()?
+        .clone();
     let vals = df
         .column(value)?
         .as_materialized_series()
@@ -470,8 +528,16 @@ fn event_features(
 
     let mut counts: HashMap<String, Vec<f64>> = HashMap::new();
     {
-        let cid = by_type.column("customer_id")?.as_materialized_series().str()?.clone();
-        let et = by_type.column("event_type")?.as_materialized_series().str()?.clone();
+        let cid = by_type
+            .column("customer_id")?
+            .as_materialized_series()
+            .str()?
+            .clone();
+        let et = by_type
+            .column("event_type")?
+            .as_materialized_series()
+            .str()?
+            .clone();
         let cnt = by_type
             .column("n")?
             .as_materialized_series()
@@ -514,7 +580,10 @@ fn event_features(
         name: "search_count".into(),
         description: "searches".into(),
         transform: Transform::Log1p,
-        values: counts.get("search").cloned().unwrap_or_else(|| vec![0.0; n]),
+        values: counts
+            .get("search")
+            .cloned()
+            .unwrap_or_else(|| vec![0.0; n]),
     });
     out.push(Feature {
         name: "categories_browsed".into(),

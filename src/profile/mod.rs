@@ -102,9 +102,8 @@ pub fn build(
     let mut ids: Vec<i32> = clustering.labels.clone();
     ids.sort_unstable();
     ids.dedup();
-    let members_of = |s: i32| -> Vec<usize> {
-        (0..n).filter(|&i| clustering.labels[i] == s).collect()
-    };
+    let members_of =
+        |s: i32| -> Vec<usize> { (0..n).filter(|&i| clustering.labels[i] == s).collect() };
 
     let assign = DataFrame::new(vec![
         Column::new("customer_id".into(), features.customer_ids.clone()),
@@ -229,14 +228,21 @@ fn describe_traits(stats: &[FeatureStat]) -> (Vec<String>, Vec<String>) {
         .filter(|s| s.std_diff.is_some_and(|d| d.abs() >= 0.25))
         .collect();
     v.sort_by(|a, b| {
-        let (da, db) = (a.std_diff.unwrap_or(0.0).abs(), b.std_diff.unwrap_or(0.0).abs());
+        let (da, db) = (
+            a.std_diff.unwrap_or(0.0).abs(),
+            b.std_diff.unwrap_or(0.0).abs(),
+        );
         db.total_cmp(&da).then_with(|| a.name.cmp(&b.name))
     });
     v.truncate(5);
     let words = v
         .iter()
         .map(|s| {
-            let dir = if s.std_diff.unwrap_or(0.0) > 0.0 { "higher" } else { "lower" };
+            let dir = if s.std_diff.unwrap_or(0.0) > 0.0 {
+                "higher"
+            } else {
+                "lower"
+            };
             let m = s.mean.unwrap_or(0.0);
             let p = s.population_mean.unwrap_or(0.0);
             match s.lift {
@@ -282,8 +288,16 @@ fn category_spend(lines: LazyFrame) -> PolarsResult<Vec<(i32, String, f64)>> {
         .agg([col("net").sum().alias("spend")])
         .sort(["segment", "category"], Default::default())
         .collect()?;
-    let seg = df.column("segment")?.as_materialized_series().i32()?.clone();
-    let cat = df.column("category")?.as_materialized_series().str()?.clone();
+    let seg = df
+        .column("segment")?
+        .as_materialized_series()
+        .i32()?
+        .clone();
+    let cat = df
+        .column("category")?
+        .as_materialized_series()
+        .str()?
+        .clone();
     let sp = df.column("spend")?.as_materialized_series().f64()?.clone();
     Ok(seg
         .into_iter()
@@ -313,12 +327,20 @@ fn top_categories(spend: &[(i32, String, f64)], s: i32, top: usize) -> Vec<Categ
                 category: c.to_string(),
                 share,
                 population_share,
-                lift: if population_share > 0.0 { share / population_share } else { 0.0 },
+                lift: if population_share > 0.0 {
+                    share / population_share
+                } else {
+                    0.0
+                },
             }
         })
         .collect();
     // Biggest share of the segment's wallet first: what they buy, with lift for contrast.
-    v.sort_by(|a, b| b.share.total_cmp(&a.share).then_with(|| a.category.cmp(&b.category)));
+    v.sort_by(|a, b| {
+        b.share
+            .total_cmp(&a.share)
+            .then_with(|| a.category.cmp(&b.category))
+    });
     v.truncate(top);
     v
 }
@@ -330,8 +352,16 @@ fn product_buyers(lines: LazyFrame) -> PolarsResult<Vec<(i32, String, u64)>> {
         .agg([col("customer_id").n_unique().alias("buyers")])
         .sort(["segment", "product_id"], Default::default())
         .collect()?;
-    let seg = df.column("segment")?.as_materialized_series().i32()?.clone();
-    let pid = df.column("product_id")?.as_materialized_series().str()?.clone();
+    let seg = df
+        .column("segment")?
+        .as_materialized_series()
+        .i32()?
+        .clone();
+    let pid = df
+        .column("product_id")?
+        .as_materialized_series()
+        .str()?
+        .clone();
     let b = df
         .column("buyers")?
         .as_materialized_series()
@@ -351,14 +381,24 @@ fn product_names(shop: &Shop) -> PolarsResult<ProductNames> {
     let Some(p) = &shop.products else {
         return Ok(BTreeMap::new());
     };
-    let id = p.column("product_id")?.as_materialized_series().str()?.clone();
+    let id = p
+        .column("product_id")?
+        .as_materialized_series()
+        .str()?
+        .clone();
     let name = p.column("name")?.as_materialized_series().str()?.clone();
-    let cat = p.column("category")?.as_materialized_series().str()?.clone();
+    let cat = p
+        .column("category")?
+        .as_materialized_series()
+        .str()?
+        .clone();
     Ok(id
         .into_iter()
         .zip(name.into_iter())
         .zip(cat.into_iter())
-        .filter_map(|((i, n), c)| Some((i?.to_string(), (n.map(String::from), c.map(String::from)))))
+        .filter_map(|((i, n), c)| {
+            Some((i?.to_string(), (n.map(String::from), c.map(String::from))))
+        })
         .collect())
 }
 

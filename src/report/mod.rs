@@ -117,8 +117,9 @@ pub fn write_run(
     })?;
     let mut staged = Vec::new();
 
-    let mut assignments = assignments_frame(outputs.features, outputs.clustering, outputs.projection)
-        .map_err(|e| encode(out.join(ASSIGNMENTS), e))?;
+    let mut assignments =
+        assignments_frame(outputs.features, outputs.clustering, outputs.projection)
+            .map_err(|e| encode(out.join(ASSIGNMENTS), e))?;
     staged.push(stage_parquet(&out.join(ASSIGNMENTS), &mut assignments)?);
 
     let mut features = outputs
@@ -132,7 +133,8 @@ pub fn write_run(
 
     for f in staged {
         let path = f.0.clone();
-        f.1.commit().map_err(|source| ReportError::Io { path, source })?;
+        f.1.commit()
+            .map_err(|source| ReportError::Io { path, source })?;
     }
     Ok(())
 }
@@ -190,10 +192,7 @@ pub fn assignments_frame(
         Column::new("confidence".into(), confidence),
     ];
     for k in 0..p.ncols() {
-        cols.push(Column::new(
-            format!("p_{k}").into(),
-            p.column(k).to_vec(),
-        ));
+        cols.push(Column::new(format!("p_{k}").into(), p.column(k).to_vec()));
     }
     cols.push(Column::new("x".into(), projection.x.clone()));
     cols.push(Column::new("y".into(), projection.y.clone()));
@@ -219,7 +218,11 @@ pub fn summary_table(profiles: &Profiles, clustering: &Clustering) -> String {
             seg.size,
             seg.share * 100.0,
             high,
-            if traits.is_empty() { "-".to_string() } else { traits.join("; ") }
+            if traits.is_empty() {
+                "-".to_string()
+            } else {
+                traits.join("; ")
+            }
         );
     }
     let q = &clustering.quality;
@@ -237,7 +240,11 @@ pub fn summary_table(profiles: &Profiles, clustering: &Clustering) -> String {
         opt(q.stability, 3),
     );
     if clustering.k_table.len() > 1 {
-        let _ = writeln!(s, "\n{:>4}  {:>10}  {:>10}  {:>8}  {:>9}", "k", "silhouette", "CH", "DB", "stability");
+        let _ = writeln!(
+            s,
+            "\n{:>4}  {:>10}  {:>10}  {:>8}  {:>9}",
+            "k", "silhouette", "CH", "DB", "stability"
+        );
         for r in &clustering.k_table {
             let _ = writeln!(
                 s,

@@ -27,7 +27,11 @@ pub fn shop(files: &[(&str, &[u8])]) -> (tempfile::TempDir, PathBuf, PathBuf) {
 pub fn orders_csv() -> String {
     let mut s = String::from("order_id,customer_id,order_date,product_id,category,unit_price,quantity,discount,returned\n");
     for c in 0..60 {
-        let (cat, price, n) = if c % 2 == 0 { ("books", 12.0, 2) } else { ("electronics", 300.0, 6) };
+        let (cat, price, n) = if c % 2 == 0 {
+            ("books", 12.0, 2)
+        } else {
+            ("electronics", 300.0, 6)
+        };
         for o in 0..n {
             s.push_str(&format!(
                 "o{c}_{o},C{c:03},2024-0{}-1{} 10:00:00,P{},{cat},{price},1,0,false\n",
@@ -50,7 +54,12 @@ pub fn customers_csv() -> String {
 
 /// True when `out` holds none of a run's outputs.
 pub fn no_outputs(out: &Path) -> bool {
-    ["assignments.parquet", "features.parquet", "segments.json", "run.json"]
-        .iter()
-        .all(|f| !out.join(f).exists())
+    [
+        "assignments.parquet",
+        "features.parquet",
+        "segments.json",
+        "run.json",
+    ]
+    .iter()
+    .all(|f| !out.join(f).exists())
 }
