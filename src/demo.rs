@@ -27,8 +27,8 @@ use rand_distr::StandardNormal;
 use crate::util::AtomicFile;
 use text::{
     CatSpec, CATEGORIES, CAT_SPECS, CLOSERS, COUNTRIES, NCAT, NTHEMES, OPENERS, QUERIES, REVIEWS,
-    SIZES, THEME_DELIVERY, THEME_FIT, THEME_GENERIC, THEME_QUALITY, THEME_TECH, THEME_TREND,
-    THEME_VALUE,
+    SIZES, THEME_COMPARE, THEME_DELIVERY, THEME_FIT, THEME_FIT_BEAUTY, THEME_GENERIC,
+    THEME_QUALITY, THEME_TECH, THEME_TREND, THEME_VALUE,
 };
 
 /// The planted archetypes, in the order used by [`DemoSummary::archetype_counts`] and the
@@ -330,7 +330,7 @@ const PROFILES: [Profile; 7] = [
         disc_depth: (0.1, 0.25),
         depth_clamp: (0.05, 0.4),
         return_rate: (0.1, 10.0),
-        events: [30.0, 10.0, 2.0, 3.0, 0.4],
+        events: [40.0, 12.0, 2.0, 3.0, 0.4],
         uniform_browse: true,
         searcher: 0.92,
         reviewer: 0.05,
@@ -885,6 +885,29 @@ fn add_typo(s: &mut String, rng: &mut ChaCha8Rng) {
     }
 }
 
+/// Index of the electronics category.
+const ELECTRONICS: usize = 0;
+/// Index of the fashion category.
+const FASHION: usize = 1;
+/// Index of the beauty category.
+const BEAUTY: usize = 2;
+
+/// Adapts a review theme to the reviewed product, so that a "detail" reviewer talks about fit
+/// for a dress, shade for a foundation and materials for a lamp, and tech talk only ever
+/// concerns electronics.
+fn resolve_theme(theme: usize, cat: usize) -> usize {
+    match theme {
+        THEME_TECH if cat == ELECTRONICS => THEME_TECH,
+        THEME_TECH => THEME_GENERIC,
+        THEME_FIT | THEME_FIT_BEAUTY | THEME_COMPARE => match cat {
+            FASHION => THEME_FIT,
+            BEAUTY => THEME_FIT_BEAUTY,
+            _ => THEME_COMPARE,
+        },
+        other => other,
+    }
+}
+
 /// Review sentiment bucket for a rating: 0 negative, 1 mixed, 2 positive.
 fn sentiment(rating: u32) -> usize {
     match rating {
@@ -940,6 +963,14 @@ fn build_review(
 }
 
 fn build_query(out: &mut String, rng: &mut ChaCha8Rng, arch: usize, cat: &mut usize) {
+    let start = out.len();
+    build_query_text(out, rng, arch, cat);
+    if let Some(q) = out.get_mut(start..) {
+        q.make_ascii_lowercase();
+    }
+}
+
+fn build_query_text(out: &mut String, rng: &mut ChaCha8Rng, arch: usize, cat: &mut usize) {
     let set = &QUERIES[arch];
     if !set.full.is_empty() && rng.gen::<f64>() < set.full_p {
         if let Some(&(q, tag)) = set.full.choose(rng) {
@@ -1399,6 +1430,7 @@ pub fn generate(opts: &DemoOptions) -> Result<DemoSummary, DemoError> {
                         rv_rng.gen_range(0..NTHEMES)
                     };
                     let p = &cat.products[product];
+                    let theme = resolve_theme(theme, p.cat);
                     let ctx = FillCtx {
                         product: &p.name,
                         noun: p.noun,
@@ -1678,6 +1710,9 @@ mod tests {
         }
     }
 
+    /// Per customer: distinct orders, last order time, lines, discounted lines, electronics lines.
+    type Agg = (HashSet<String>, String, usize, usize, usize);
+
     #[test]
     fn archetypes_have_their_planted_shape() {
         let dir = tempfile::tempdir().unwrap();
@@ -1688,8 +1723,7 @@ mod tests {
             .map(|r| (r[0].clone(), r[1].clone()))
             .collect();
         // per customer: distinct orders, last order date, lines, discounted lines, electronics lines
-        let mut per: HashMap<String, (HashSet<String>, String, usize, usize, usize)> =
-            HashMap::new();
+        let mut per: HashMap<String, Agg> = HashMap::new();
         for r in &read_csv(&out.join("orders.csv"))[1..] {
             let e = per.entry(r[1].clone()).or_default();
             e.0.insert(r[0].clone());
@@ -1700,18 +1734,17 @@ mod tests {
             e.3 += usize::from(r[7] != "0.00");
             e.4 += usize::from(r[4] == "electronics");
         }
-        let mean =
-            |arch: &str, f: &dyn Fn(&(HashSet<String>, String, usize, usize, usize)) -> f64| {
-                let vals: Vec<f64> = truth
-                    .iter()
-                    .filter(|(_, a)| a.as_str() == arch)
-                    .map(|(c, _)| per.get(c).map(f).unwrap_or(0.0))
-                    .collect();
-                vals.iter().sum::<f64>() / vals.len() as f64
-            };
-        let orders = |e: &(HashSet<String>, String, usize, usize, usize)| e.0.len() as f64;
-        let disc = |e: &(HashSet<String>, String, usize, usize, usize)| e.3 as f64 / e.2 as f64;
-        let elec = |e: &(HashSet<String>, String, usize, usize, usize)| e.4 as f64 / e.2 as f64;
+        let mean = |arch: &str, f: &dyn Fn(&Agg) -> f64| {
+            let vals: Vec<f64> = truth
+                .iter()
+                .filter(|(_, a)| a.as_str() == arch)
+                .map(|(c, _)| per.get(c).map(f).unwrap_or(0.0))
+                .collect();
+            vals.iter().sum::<f64>() / vals.len() as f64
+        };
+        let orders = |e: &Agg| e.0.len() as f64;
+        let disc = |e: &Agg| e.3 as f64 / e.2 as f64;
+        let elec = |e: &Agg| e.4 as f64 / e.2 as f64;
         assert!(mean("window_shopper", &orders) < 1.0);
         assert!(mean("loyal_high_value", &orders) > 18.0);
         assert!(mean("promo_hunter", &disc) > 0.55);
@@ -1735,6 +1768,51 @@ mod tests {
         let reviews = read_csv(&out.join("reviews.csv"));
         let distinct: HashSet<&str> = reviews[1..501].iter().map(|r| r[4].as_str()).collect();
         assert!(distinct.len() >= 300, "only {} distinct", distinct.len());
+
+        // The text-only pair differs in what it talks about.
+        let truth: HashMap<String, String> = read_csv(&s.truth_path)[1..]
+            .iter()
+            .map(|r| (r[0].clone(), r[1].clone()))
+            .collect();
+        let trendy = |t: &str| {
+            let t = t.to_lowercase();
+            [
+                "drop",
+                "trend",
+                "influencer",
+                "feed",
+                "launch",
+                "limited",
+                "hype",
+                "viral",
+            ]
+            .iter()
+            .any(|w| t.contains(w))
+        };
+        let share = |arch: &str| {
+            let texts: Vec<&str> = reviews[1..]
+                .iter()
+                .filter(|r| truth[&r[0]] == arch)
+                .map(|r| r[4].as_str())
+                .collect();
+            texts.iter().filter(|t| trendy(t)).count() as f64 / texts.len() as f64
+        };
+        assert!(share(TEXT_ONLY_PAIR.1) > 0.6, "{}", share(TEXT_ONLY_PAIR.1));
+        assert!(
+            share(TEXT_ONLY_PAIR.0) < 0.15,
+            "{}",
+            share(TEXT_ONLY_PAIR.0)
+        );
+    }
+
+    #[test]
+    fn review_themes_fit_the_product() {
+        assert_eq!(resolve_theme(THEME_TECH, 0), THEME_TECH);
+        assert_eq!(resolve_theme(THEME_TECH, 3), THEME_GENERIC);
+        assert_eq!(resolve_theme(THEME_FIT, FASHION), THEME_FIT);
+        assert_eq!(resolve_theme(THEME_FIT, BEAUTY), THEME_FIT_BEAUTY);
+        assert_eq!(resolve_theme(THEME_FIT_BEAUTY, 3), THEME_COMPARE);
+        assert_eq!(resolve_theme(THEME_TREND, 5), THEME_TREND);
     }
 
     #[test]

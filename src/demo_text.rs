@@ -762,24 +762,27 @@ pub const QUERIES: [QuerySet; 7] = [
     },
 ];
 
-/// Review themes.
+/// Review theme: specs, performance, setup (electronics products only).
 pub const THEME_TECH: usize = 0;
-/// Fit, fabric, sizing, shade, texture, comparing options.
+/// Fit, fabric, sizing, cut (fashion products); also the entry point of the "detail" theme.
 pub const THEME_FIT: usize = 1;
+/// Shade matching, texture, skin feel (beauty products).
+pub const THEME_FIT_BEAUTY: usize = 2;
+/// Comparing options, materials, dimensions (the "detail" theme for other categories).
+pub const THEME_COMPARE: usize = 3;
 /// Trends, drops, launches, influencers, sharing.
-pub const THEME_TREND: usize = 2;
+pub const THEME_TREND: usize = 4;
 /// Price, value, deals, coupons.
-pub const THEME_VALUE: usize = 3;
+pub const THEME_VALUE: usize = 5;
 /// Reliability, service, quality.
-pub const THEME_QUALITY: usize = 4;
+pub const THEME_QUALITY: usize = 6;
 /// Delivery problems and disappointment.
-pub const THEME_DELIVERY: usize = 5;
+pub const THEME_DELIVERY: usize = 7;
 /// Plain product talk.
-pub const THEME_GENERIC: usize = 6;
+pub const THEME_GENERIC: usize = 8;
 /// Number of themes.
-pub const NTHEMES: usize = 7;
+pub const NTHEMES: usize = 9;
 
-/// Review sentence templates, `[theme][sentiment]` with sentiment 0 negative, 1 mixed, 2 positive.
 pub const REVIEWS: [[&[&str]; 3]; NTHEMES] = [
     // tech
     [
@@ -805,29 +808,68 @@ pub const REVIEWS: [[&[&str]; 3]; NTHEMES] = [
             "Latency is low, usb-c charging is fast and the {a} is best in class.",
         ],
     ],
-    // fit / feel
+    // fit / fabric / sizing (fashion)
     [
         &[
             "Sizing is way off, the {s} fits like two sizes smaller and the fabric feels cheap.",
-            "The texture is sticky and it made my skin break out.",
-            "Shade is nothing like the photo and the {a} is scratchy against the skin.",
             "Fabric pilled after one wash and the fit is boxy.",
+            "The fabric is scratchy and the cut is unflattering, the size chart is wrong.",
             "Compared it with the {n} I already own and the material is much thinner, runs small too.",
+            "Seams started coming apart and the fabric is see-through, sizing is inconsistent.",
         ],
         &[
-            "The {a} is nice but it runs a bit small, I'd size up from {s}.",
+            "The fabric is nice but it runs a bit small, I'd size up from {s}.",
             "Fabric feels okay though the length was shorter than the size chart said.",
-            "Shade is slightly darker than the swatch, texture is fine once blended.",
-            "Comfortable, but the stitching on the {n} looks a bit uneven and the fit is loose at the waist.",
+            "Comfortable, but the stitching looks a bit uneven and the fit is loose at the waist.",
             "Tried two sizes side by side, the {s} fits better but the fabric creases easily.",
         ],
         &[
-            "The fit is perfect and the {a} feels soft, I took my usual size {s}.",
+            "The fit is perfect and the fabric feels soft, I took my usual size {s}.",
             "Sizing runs true to size and the fabric has a lovely weight to it.",
-            "Compared three options before choosing this {n} and the texture is the nicest.",
-            "The shade matched my skin tone perfectly and it feels light on the skin.",
             "Great cut, flattering fit and the {a} holds up after washing.",
             "Soft breathable fabric, comfortable all day and the size chart was accurate.",
+            "Compared three similar options and this {n} has the best fabric and the neatest stitching.",
+        ],
+    ],
+    // shade / texture / skin feel (beauty)
+    [
+        &[
+            "The texture is sticky and it made my skin break out.",
+            "Shade is nothing like the swatch, way too orange for my skin tone.",
+            "Feels greasy on the skin and the {a} goes patchy after an hour.",
+            "Compared it with my usual {n} and the formula is drying, my skin felt tight all day.",
+        ],
+        &[
+            "Shade is slightly darker than the swatch, texture is fine once blended.",
+            "Nice {a}, but it feels a little heavy on my skin.",
+            "The texture is lovely, though I had to mix two shades to match my skin tone.",
+            "Gentle on sensitive skin, but the {a} fades faster than the one I compared it with.",
+        ],
+        &[
+            "The shade matched my skin tone perfectly and it feels light on the skin.",
+            "Silky texture, absorbs quickly and my skin feels soft and hydrated.",
+            "Compared three {c} options before choosing this one and the {a} is the nicest.",
+            "Blends like a dream, the {a} is buildable and it doesn't irritate my sensitive skin.",
+            "Finally a true shade match for my skin, the texture is smooth and not sticky.",
+        ],
+    ],
+    // comparing options / materials / dimensions (other categories)
+    [
+        &[
+            "Compared it side by side with two other {n} options and this one has the worst {a}.",
+            "Materials feel flimsy and the dimensions are smaller than listed.",
+            "The {a} doesn't match the description, and I checked the details twice before ordering.",
+        ],
+        &[
+            "Spent ages comparing options, the {a} is good but the materials feel cheaper than expected.",
+            "Dimensions are as listed, though the {a} is only average compared with similar ones.",
+            "Weighed up a few alternatives; this {n} is fine but the finish has small flaws.",
+        ],
+        &[
+            "Compared several options before picking this {n}, the {a} and the feel of the materials beat the rest.",
+            "Read every detail in the listing and it matches exactly, the {a} feels solid and well made.",
+            "Measured twice before ordering and the dimensions are spot on, lovely {a}.",
+            "Checked the materials carefully and this {n} feels much nicer in the hand than the alternatives.",
         ],
     ],
     // trend

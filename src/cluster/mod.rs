@@ -79,10 +79,10 @@ pub struct Clustering {
 }
 
 /// Documented rule for auto-K.
-pub const K_RULE: &str = "each K in the range is ranked on silhouette (higher better), \
-Calinski-Harabasz (higher better) and Davies-Bouldin (lower better); Ks whose stability is below 0.8 \
-are set aside unless none reach it; the K with the lowest rank sum wins, ties going to the higher \
-silhouette";
+pub const K_RULE: &str =
+    "the K with the highest silhouette among the stable Ks (stability >= 0.8; \
+all Ks when none is stable); equal silhouettes go to the smaller K. Calinski-Harabasz and \
+Davies-Bouldin are reported beside it for judgement";
 
 /// Segments the scaled matrix `x` according to `cfg`.
 pub fn cluster(
@@ -356,11 +356,8 @@ fn stability(
     Ok(Some(total / cfg.stability_runs as f64))
 }
 
-/// Picks the index of the winning K by the documented rank-sum rule ([`K_RULE`]).
+/// Picks the index of the winning K by the documented rule ([`K_RULE`]).
 pub fn choose_k(table: &[KScore]) -> usize {
-    if table.len() <= 1 {
-        return 0;
-    }
     let stable: Vec<usize> = (0..table.len())
         .filter(|&i| table[i].stability.is_none_or(|s| s >= 0.8))
         .collect();
@@ -369,34 +366,11 @@ pub fn choose_k(table: &[KScore]) -> usize {
     } else {
         stable
     };
-    let rank = |key: &dyn Fn(&KScore) -> Option<f64>, higher_better: bool| -> Vec<usize> {
-        let mut order = pool.clone();
-        order.sort_by(|&a, &b| {
-            let va = key(&table[a]).unwrap_or(if higher_better { f64::MIN } else { f64::MAX });
-            let vb = key(&table[b]).unwrap_or(if higher_better { f64::MIN } else { f64::MAX });
-            if higher_better {
-                vb.total_cmp(&va)
-            } else {
-                va.total_cmp(&vb)
-            }
-        });
-        let mut r = vec![0; table.len()];
-        for (pos, &i) in order.iter().enumerate() {
-            r[i] = pos + 1;
-        }
-        r
-    };
-    let rs = rank(&|s| s.silhouette, true);
-    let rc = rank(&|s| s.calinski_harabasz, true);
-    let rd = rank(&|s| s.davies_bouldin, false);
-    let mut best = pool[0];
-    for &i in &pool[1..] {
-        let (si, sb) = (rs[i] + rc[i] + rd[i], rs[best] + rc[best] + rd[best]);
-        if si < sb || (si == sb && rs[i] < rs[best]) {
-            best = i;
-        }
-    }
-    best
+    let sil = |i: usize| table[i].silhouette.unwrap_or(f64::NEG_INFINITY);
+    pool.iter()
+        .copied()
+        .reduce(|best, i| if sil(i) > sil(best) { i } else { best })
+        .unwrap_or(0)
 }
 
 /// Silhouette, CH and DB of the final labels on all customers (silhouette on a sample).

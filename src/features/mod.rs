@@ -419,7 +419,7 @@ pub fn feature_slug(name: &str) -> String {
     s.trim_matches('_').to_string()
 }
 
-/// The `top` categories by total net spend, biggest first (ties by name, for determinism).
+/// The `top` categories by total gross spend, biggest first (ties by name, for determinism).
 fn top_categories(orders: &DataFrame, top: usize) -> PolarsResult<Vec<String>> {
     let df = orders
         .clone()
