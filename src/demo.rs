@@ -319,7 +319,7 @@ const PROFILES: [Profile; 7] = [
     // window_shopper
     Profile {
         cat_weights: [0.125; NCAT],
-        orders: OrderCount::Small([0.55, 0.30, 0.15]),
+        orders: OrderCount::Small([0.35, 0.40, 0.25]),
         lines_extra: 0.8,
         qty_extra: 0.05,
         signup_back: (20, 1000),
@@ -1021,7 +1021,7 @@ fn assign_archetypes(rng: &mut ChaCha8Rng, n: usize) -> Vec<usize> {
     }
     let mut arch = Vec::with_capacity(n);
     for (a, &c) in counts.iter().enumerate() {
-        arch.extend(std::iter::repeat(a).take(c));
+        arch.extend(std::iter::repeat_n(a, c));
     }
     arch.shuffle(rng);
     arch

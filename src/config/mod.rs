@@ -234,13 +234,13 @@ impl Config {
                 "cluster.silhouette_sample and cluster.search_sample must be >= 100".into(),
             );
         }
-        if !(c.temperature_scale > 0.0) {
+        if c.temperature_scale.is_nan() || c.temperature_scale <= 0.0 {
             return Err("cluster.temperature_scale must be > 0".into());
         }
         if !(0.0..=1.0).contains(&self.validation.max_bad_row_share) {
             return Err("validation.max_bad_row_share must be between 0 and 1".into());
         }
-        if !(self.features.clip > 0.0) {
+        if self.features.clip.is_nan() || self.features.clip <= 0.0 {
             return Err("features.clip must be > 0".into());
         }
         if !self.features.as_of.is_empty()

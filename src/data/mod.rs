@@ -117,15 +117,8 @@ pub enum DataError {
         column: String,
         found: String,
     },
-    #[error("{file}, row {row}, column '{column}': {problem} (value \"{value}\"); {hint}")]
-    BadValue {
-        file: PathBuf,
-        row: usize,
-        column: String,
-        value: String,
-        problem: String,
-        hint: String,
-    },
+    #[error(transparent)]
+    BadValue(Box<CellError>),
     #[error("{file}, rows {first_row} and {row}, column 'customer_id': duplicate customer id \"{id}\"; each customer must appear once in the customers table")]
     DuplicateCustomer {
         file: PathBuf,
@@ -148,6 +141,18 @@ pub enum DataError {
     },
     #[error("{file}: internal data error: {message}")]
     Polars { file: PathBuf, message: String },
+}
+
+/// A cell that breaks the contract (boxed inside [`DataError`] to keep results small).
+#[derive(Debug, thiserror::Error)]
+#[error("{file}, row {row}, column '{column}': {problem} (value \"{value}\"); {hint}")]
+pub struct CellError {
+    pub file: PathBuf,
+    pub row: usize,
+    pub column: String,
+    pub value: String,
+    pub problem: String,
+    pub hint: String,
 }
 
 /// The loaded, validated shop. Every frame uses canonical column names; timestamps are Int64 seconds
@@ -499,14 +504,14 @@ impl<'a> Checker<'a> {
     }
 
     fn bad(&self, idx: usize, column: &str, value: &str, problem: &str, hint: &str) -> DataError {
-        DataError::BadValue {
+        DataError::BadValue(Box::new(CellError {
             file: self.src.file.clone(),
             row: self.src.row(idx),
             column: column.into(),
             value: value.chars().take(80).collect(),
             problem: problem.into(),
             hint: hint.into(),
-        }
+        }))
     }
 
     fn strings(&self, name: &str) -> Result<Series, DataError> {

@@ -231,11 +231,7 @@ pub fn build(shop: &Shop, cfg: &Config) -> Result<Features, FeatureError> {
             .enumerate()
             .map(|(i, c)| (c.as_str(), i))
             .collect();
-        for ((c, k), s) in cid
-            .into_iter()
-            .zip(cname.into_iter())
-            .zip(spend.into_iter())
-        {
+        for ((c, k), s) in cid.into_iter().zip(&cname).zip(&spend) {
             let (Some(c), Some(k), Some(s)) = (c, k, s) else {
                 continue;
             };
@@ -439,7 +435,7 @@ fn top_categories(orders: &DataFrame, top: usize) -> PolarsResult<Vec<String>> {
     let spend = df.column("spend")?.as_materialized_series().f64()?.clone();
     let mut v: Vec<(String, f64)> = names
         .into_iter()
-        .zip(spend.into_iter())
+        .zip(&spend)
         .filter_map(|(n, s)| Some((n?.to_string(), s.unwrap_or(0.0))))
         .collect();
     v.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -465,7 +461,7 @@ fn scatter(
         .cast(&DataType::Float64)?;
     let vals = vals.f64()?;
     let mut out = vec![default; n];
-    for (id, v) in ids.into_iter().zip(vals.into_iter()) {
+    for (id, v) in ids.into_iter().zip(vals) {
         if let (Some(id), Some(v)) = (id, v) {
             if let Some(&i) = index.get(id) {
                 out[i] = v;
@@ -513,8 +509,7 @@ fn event_features(
                 .column("n")?
                 .as_materialized_series()
                 .cast(&DataType::UInt64)?
-                .u64()?
-                .into_iter(),
+                .u64()?,
         )
         .filter_map(|(t, c)| Some((t?.to_string(), c.unwrap_or(0))))
         .collect();
@@ -543,7 +538,7 @@ fn event_features(
             .as_materialized_series()
             .cast(&DataType::Float64)?;
         let cnt = cnt.f64()?;
-        for ((c, t), k) in cid.into_iter().zip(et.into_iter()).zip(cnt.into_iter()) {
+        for ((c, t), k) in cid.into_iter().zip(&et).zip(cnt) {
             let (Some(c), Some(t), Some(k)) = (c, t, k) else {
                 continue;
             };

@@ -301,8 +301,8 @@ fn category_spend(lines: LazyFrame) -> PolarsResult<Vec<(i32, String, f64)>> {
     let sp = df.column("spend")?.as_materialized_series().f64()?.clone();
     Ok(seg
         .into_iter()
-        .zip(cat.into_iter())
-        .zip(sp.into_iter())
+        .zip(&cat)
+        .zip(&sp)
         .filter_map(|((s, c), v)| Some((s?, c?.to_string(), v.unwrap_or(0.0))))
         .collect())
 }
@@ -369,8 +369,8 @@ fn product_buyers(lines: LazyFrame) -> PolarsResult<Vec<(i32, String, u64)>> {
     let b = b.u64()?.clone();
     Ok(seg
         .into_iter()
-        .zip(pid.into_iter())
-        .zip(b.into_iter())
+        .zip(&pid)
+        .zip(&b)
         .filter_map(|((s, p), b)| Some((s?, p?.to_string(), b.unwrap_or(0))))
         .collect())
 }
@@ -394,8 +394,8 @@ fn product_names(shop: &Shop) -> PolarsResult<ProductNames> {
         .clone();
     Ok(id
         .into_iter()
-        .zip(name.into_iter())
-        .zip(cat.into_iter())
+        .zip(&name)
+        .zip(&cat)
         .filter_map(|((i, n), c)| {
             Some((i?.to_string(), (n.map(String::from), c.map(String::from))))
         })
