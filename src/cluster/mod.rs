@@ -322,7 +322,13 @@ fn score_k(
     })
 }
 
-/// Mean ARI over `stability_runs` pairs of fits on two seeded 75% subsamples, compared on all rows.
+/// Rows per stability subsample: enough to be representative, few enough to keep auto-K cheap.
+const STABILITY_ROWS: usize = 10_000;
+
+/// Mean ARI over `stability_runs` pairs of fits on two seeded subsamples (75% of the search sample,
+/// at most [`STABILITY_ROWS`]), each compared on every row of the search sample. The fits use a third
+/// of `n_init` restarts (at least one): stability measures how reproducible the segments are, and a
+/// few restarts already avoid the worst local optima.
 fn stability(
     xs: &Array2<f64>,
     k: usize,
@@ -333,7 +339,8 @@ fn stability(
         return Ok(None);
     }
     let n = xs.nrows();
-    let m = (n * 3 / 4).max(2 * k);
+    let m = (n * 3 / 4).clamp(2 * k, STABILITY_ROWS.max(2 * k));
+    let n_init = (cfg.n_init / 3).max(1);
     let mut total = 0.0;
     for r in 0..cfg.stability_runs {
         let mut labelings = Vec::with_capacity(2);
@@ -343,7 +350,7 @@ fn stability(
             let sub = xs.select(Axis(0), &idx);
             let fit = match cfg.algo {
                 Algo::Gmm => fit_gmm(sub.view(), k, cfg, s)?,
-                _ => fit_kmeans(sub.view(), k, cfg.n_init, cfg, s, None)?,
+                _ => fit_kmeans(sub.view(), k, n_init, cfg, s, None)?,
             };
             let labels = match &fit.gmm {
                 Some(model) => argmax_rows(&gmm_posterior(model, xs.view())),

@@ -57,6 +57,7 @@ pub struct FeatureConfig {
     pub top_categories: usize,
     pub top_event_types: usize,
     pub clip: f64,
+    pub shrinkage: f64,
     #[serde(default)]
     pub weights: BTreeMap<String, f64>,
 }
@@ -242,6 +243,9 @@ impl Config {
         }
         if self.features.clip.is_nan() || self.features.clip <= 0.0 {
             return Err("features.clip must be > 0".into());
+        }
+        if self.features.shrinkage.is_nan() || self.features.shrinkage < 0.0 {
+            return Err("features.shrinkage must be >= 0".into());
         }
         if !self.features.as_of.is_empty()
             && chrono::NaiveDate::parse_from_str(&self.features.as_of, "%Y-%m-%d").is_err()

@@ -49,6 +49,9 @@ pub struct Feature {
     pub description: String,
     pub transform: Transform,
     pub values: Vec<f64>,
+    /// For rates and shares: how many observations (order lines, items, rated reviews) each value
+    /// rests on. Scaling shrinks thin values toward the population mean (`features.shrinkage`).
+    pub support: Option<Vec<f64>>,
 }
 
 /// All features of all customers, row-aligned with `customer_ids`.
@@ -174,6 +177,7 @@ pub fn build(shop: &Shop, cfg: &Config) -> Result<Features, FeatureError> {
             col("discount").sum().alias("discount_sum"),
             col("ts").max().alias("last_ts"),
             col("ts").min().alias("first_ts"),
+            len().cast(DataType::Float64).alias("lines"),
             col("discount")
                 .gt(lit(0.0))
                 .cast(DataType::Float64)
@@ -193,6 +197,7 @@ pub fn build(shop: &Shop, cfg: &Config) -> Result<Features, FeatureError> {
     let first_order_ts = scatter(&per, "first_ts", &index, n, f64::NAN)?;
     let discount_share = scatter(&per, "discount_share", &index, n, f64::NAN)?;
     let return_rate = scatter(&per, "return_rate", &index, n, f64::NAN)?;
+    let line_count = scatter(&per, "lines", &index, n, 0.0)?;
 
     // First time we saw the customer: signup, first order, first event or first review.
     let mut first_seen = shop
@@ -213,7 +218,7 @@ pub fn build(shop: &Shop, cfg: &Config) -> Result<Features, FeatureError> {
         .agg([col("quantity").sum().cast(DataType::Float64).alias("spend")])
         .collect()?;
     let categories = top_categories(&shop.orders, cfg.features.top_categories)?;
-    let mut cat_spend = vec![vec![0.0; n]; categories.len() + 1];
+    let mut cat_items = vec![vec![0.0; n]; categories.len() + 1];
     {
         let cid = cat
             .column("customer_id")?
@@ -237,7 +242,7 @@ pub fn build(shop: &Shop, cfg: &Config) -> Result<Features, FeatureError> {
             };
             if let Some(&row) = index.get(c) {
                 let j = slot.get(k).copied().unwrap_or(categories.len());
-                cat_spend[j][row] += s.max(0.0);
+                cat_items[j][row] += s.max(0.0);
             }
         }
     }
@@ -301,48 +306,61 @@ pub fn build(shop: &Shop, cfg: &Config) -> Result<Features, FeatureError> {
         .map(|(d, g)| if *g > 0.0 { (d / g).min(1.0) } else { f64::NAN })
         .collect();
 
-    let mut push = |name: &str, description: &str, transform, values| {
-        feats.push(Feature {
-            name: name.into(),
-            description: description.into(),
-            transform,
-            values,
-        })
-    };
+    let mut push =
+        |name: &str, description: &str, transform, values, support: Option<&Vec<f64>>| {
+            feats.push(Feature {
+                name: name.into(),
+                description: description.into(),
+                transform,
+                values,
+                support: support.cloned(),
+            })
+        };
     use Transform::{Identity, Log1p};
     push(
         "recency_days",
         "days since the last order (or since first seen, without orders)",
         Log1p,
         recency,
+        None,
     );
-    push("frequency", "distinct orders", Log1p, frequency.clone());
+    push(
+        "frequency",
+        "distinct orders",
+        Log1p,
+        frequency.clone(),
+        None,
+    );
     push(
         "monetary",
         "net spend: price x quantity - discount, returned lines excluded",
         Log1p,
         monetary.clone(),
+        None,
     );
     push(
         "avg_order_value",
         "net spend per order (missing without orders)",
         Log1p,
         aov,
+        None,
     );
     push(
         "tenure_days",
         "days since first seen (signup, first order, event or review)",
         Log1p,
         tenure,
+        None,
     );
     push(
         "orders_per_month",
         "orders per 30.44 days of tenure (tenure floored at one month)",
         Log1p,
         per_month,
+        None,
     );
-    let total_spend: Vec<f64> = (0..n)
-        .map(|i| cat_spend.iter().map(|c| c[i]).sum::<f64>())
+    let items: Vec<f64> = (0..n)
+        .map(|i| cat_items.iter().map(|c| c[i]).sum::<f64>())
         .collect();
     for (j, name) in categories
         .iter()
@@ -352,8 +370,8 @@ pub fn build(shop: &Shop, cfg: &Config) -> Result<Features, FeatureError> {
     {
         let share: Vec<f64> = (0..n)
             .map(|i| {
-                if total_spend[i] > 0.0 {
-                    cat_spend[j][i] / total_spend[i]
+                if items[i] > 0.0 {
+                    cat_items[j][i] / items[i]
                 } else {
                     f64::NAN
                 }
@@ -364,6 +382,7 @@ pub fn build(shop: &Shop, cfg: &Config) -> Result<Features, FeatureError> {
             &format!("share of items bought in category '{name}'"),
             Identity,
             share,
+            Some(&items),
         );
     }
     push(
@@ -371,18 +390,21 @@ pub fn build(shop: &Shop, cfg: &Config) -> Result<Features, FeatureError> {
         "share of order lines with a discount",
         Identity,
         discount_share,
+        Some(&line_count),
     );
     push(
         "discount_rate",
         "discount as a share of gross spend",
         Identity,
         discount_rate,
+        Some(&line_count),
     );
     push(
         "return_rate",
         "share of order lines returned",
         Identity,
         return_rate,
+        Some(&line_count),
     );
     feats.extend(event_feats);
     feats.extend(review_feats);
@@ -569,6 +591,7 @@ fn event_features(
             description: format!("'{t}' events"),
             transform: Transform::Log1p,
             values: counts.get(t).cloned().unwrap_or_else(|| vec![0.0; n]),
+            support: None,
         });
     }
     out.push(Feature {
@@ -579,12 +602,14 @@ fn event_features(
             .get("search")
             .cloned()
             .unwrap_or_else(|| vec![0.0; n]),
+        support: None,
     });
     out.push(Feature {
         name: "categories_browsed".into(),
         description: "distinct categories in browsing events".into(),
         transform: Transform::Log1p,
         values: browsed,
+        support: None,
     });
     if let Some(views) = counts.get("view") {
         out.push(Feature {
@@ -596,6 +621,7 @@ fn event_features(
                 .zip(frequency)
                 .map(|(v, f)| v / f.max(1.0))
                 .collect(),
+            support: None,
         });
     }
     Ok((out, first))
@@ -614,11 +640,13 @@ fn review_features(
         .agg([
             len().alias("review_count"),
             col("rating").mean().alias("mean_rating"),
+            col("rating").count().cast(DataType::Float64).alias("rated"),
             col("ts").min().alias("first_ts"),
         ])
         .collect()?;
     let count = scatter(&per, "review_count", index, n, 0.0)?;
     let rating = scatter(&per, "mean_rating", index, n, f64::NAN)?;
+    let rated = scatter(&per, "rated", index, n, 0.0)?;
     let first = scatter(&per, "first_ts", index, n, f64::NAN)?;
     Ok((
         vec![
@@ -627,12 +655,14 @@ fn review_features(
                 description: "reviews written".into(),
                 transform: Transform::Log1p,
                 values: count,
+                support: None,
             },
             Feature {
                 name: "mean_rating".into(),
                 description: "mean review rating, 1-5 (missing without rated reviews)".into(),
                 transform: Transform::Identity,
                 values: rating,
+                support: Some(rated),
             },
         ],
         first,

@@ -1,5 +1,11 @@
-//! Turning features into the clustering matrix: log1p for skewed counts and money, median imputation
-//! of missing values, robust standardisation ((x - median) / (IQR / 1.349)), clipping, and weights.
+//! Turning features into the clustering matrix: shrinkage of thin rates toward the population mean,
+//! log1p for skewed counts and money, median imputation of missing values, robust standardisation
+//! ((x - median) / (IQR / 1.349)), clipping, and weights.
+//!
+//! Shrinkage (empirical Bayes): a rate resting on `s` observations becomes
+//! `(x * s + a * m) / (s + a)` with `m` the population mean and `a = features.shrinkage`
+//! pseudo-observations. One returned line out of one is weak evidence of a "returner"; without it,
+//! customers with one or two orders scatter to the corners of the feature space and split segments.
 
 use ndarray::Array2;
 
@@ -31,8 +37,8 @@ pub fn scale(features: &Features, cfg: &Config) -> Scaled {
     let mut matrix = Array2::<f64>::zeros((n, p));
     let (mut names, mut center, mut scales, mut weights) = (vec![], vec![], vec![], vec![]);
     for (j, (f, w)) in used.iter().enumerate() {
-        let mut x: Vec<f64> = f
-            .values
+        let values = shrink(&f.values, f.support.as_deref(), cfg.features.shrinkage);
+        let mut x: Vec<f64> = values
             .iter()
             .map(|v| match f.transform {
                 Transform::Log1p => v.max(0.0).ln_1p(),
@@ -63,6 +69,30 @@ pub fn scale(features: &Features, cfg: &Config) -> Scaled {
         scale: scales,
         weights,
     }
+}
+
+/// Shrinks each value toward the mean of the defined values by `prior` pseudo-observations; values
+/// without support (undefined) become the mean. Without support or prior, values pass unchanged.
+pub fn shrink(values: &[f64], support: Option<&[f64]>, prior: f64) -> Vec<f64> {
+    let Some(support) = support.filter(|_| prior > 0.0) else {
+        return values.to_vec();
+    };
+    let defined: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    if defined.is_empty() {
+        return values.to_vec();
+    }
+    let m = defined.iter().sum::<f64>() / defined.len() as f64;
+    values
+        .iter()
+        .zip(support)
+        .map(|(&x, &s)| {
+            if x.is_finite() && s > 0.0 {
+                (x * s + prior * m) / (s + prior)
+            } else {
+                m
+            }
+        })
+        .collect()
 }
 
 /// IQR / 1.349 (the normal-equivalent standard deviation); falls back to the standard deviation when
@@ -106,6 +136,17 @@ mod tests {
         assert_eq!(quantile(&[3.0, 1.0, 2.0], 0.5), Some(2.0));
         assert_eq!(quantile(&[1.0, 2.0, 3.0, 4.0], 0.5), Some(2.5));
         assert_eq!(quantile(&[], 0.5), None);
+    }
+
+    #[test]
+    fn shrinkage_pulls_thin_rates_to_the_mean() {
+        // Mean of defined values = (1 + 0) / 2 = 0.5; prior of 2 pseudo-observations.
+        let v = shrink(&[1.0, 0.0, f64::NAN], Some(&[1.0, 98.0, 0.0]), 2.0);
+        assert!((v[0] - (1.0 + 1.0) / 3.0).abs() < 1e-12);
+        assert!((v[1] - 1.0 / 100.0).abs() < 1e-12);
+        assert!((v[2] - 0.5).abs() < 1e-12);
+        assert_eq!(shrink(&[1.0, 0.0], Some(&[1.0, 1.0]), 0.0), vec![1.0, 0.0]);
+        assert_eq!(shrink(&[1.0, 0.0], None, 2.0), vec![1.0, 0.0]);
     }
 
     #[test]
