@@ -254,7 +254,7 @@ const PROFILES: [Profile; 7] = [
             mean: 18.0,
             max: 90,
         },
-        price_pref: (0.78, 10.0),
+        price_pref: (0.75, 10.0),
         new_bias: 0.0,
         disc_prob: (0.07, 20.0),
         disc_depth: (0.05, 0.12),
@@ -358,7 +358,7 @@ const PROFILES: [Profile; 7] = [
             mean: 12.0,
             max: 60,
         },
-        price_pref: (0.55, 10.0),
+        price_pref: (0.66, 10.0),
         new_bias: 0.0,
         disc_prob: (0.07, 20.0),
         disc_depth: (0.05, 0.12),
@@ -1745,8 +1745,9 @@ mod tests {
         let orders = |e: &Agg| e.0.len() as f64;
         let disc = |e: &Agg| e.3 as f64 / e.2 as f64;
         let elec = |e: &Agg| e.4 as f64 / e.2 as f64;
-        assert!(mean("window_shopper", &orders) < 1.0);
+        assert!(mean("window_shopper", &orders) < 1.5);
         assert!(mean("loyal_high_value", &orders) > 18.0);
+        assert!(mean("lapsed", &orders) > 2.5);
         assert!(mean("promo_hunter", &disc) > 0.55);
         assert!(mean("electronics_enthusiast", &disc) < 0.15);
         assert!(mean("electronics_enthusiast", &elec) > 0.55);

@@ -355,3 +355,78 @@ fn bad_config_exits_2() {
         .code(2)
         .stderr(predicate::str::contains("k_mni"));
 }
+
+#[test]
+fn parquet_input_gives_the_same_segments_as_csv() {
+    use polars::prelude::*;
+    let (_dir, data, out) = shop(&[("orders.csv", orders_csv().as_bytes())]);
+    seglens()
+        .args(["segment", "--k", "2", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+
+    // The same table as typed Parquet (numbers, booleans and text inferred by polars).
+    let mut df = CsvReadOptions::default()
+        .try_into_reader_with_file_path(Some(data.join("orders.csv")))
+        .unwrap()
+        .finish()
+        .unwrap();
+    assert!(df
+        .column("unit_price")
+        .unwrap()
+        .dtype()
+        .is_primitive_numeric());
+    assert_eq!(df.column("returned").unwrap().dtype(), &DataType::Boolean);
+    let pq_data = data.parent().unwrap().join("pq");
+    std::fs::create_dir_all(&pq_data).unwrap();
+    let mut f = std::fs::File::create(pq_data.join("orders.parquet")).unwrap();
+    ParquetWriter::new(&mut f).finish(&mut df).unwrap();
+    let pq_out = data.parent().unwrap().join("pq_out");
+    seglens()
+        .args(["segment", "--k", "2", "--data"])
+        .arg(&pq_data)
+        .arg("--out")
+        .arg(&pq_out)
+        .assert()
+        .success();
+
+    let read = |p: &std::path::Path| {
+        ParquetReader::new(std::fs::File::open(p.join("assignments.parquet")).unwrap())
+            .finish()
+            .unwrap()
+    };
+    let (a, b) = (read(&out), read(&pq_out));
+    assert!(a
+        .column("segment")
+        .unwrap()
+        .equals(b.column("segment").unwrap()));
+    assert!(a
+        .column("customer_id")
+        .unwrap()
+        .equals(b.column("customer_id").unwrap()));
+}
+
+#[test]
+fn customers_without_orders_are_segmented_too() {
+    let mut customers = customers_csv();
+    customers.push_str("C900,2024-01-01,DE\nC901,2024-02-01,FR\n");
+    let (_dir, data, out) = shop(&[
+        ("orders.csv", orders_csv().as_bytes()),
+        ("customers.csv", customers.as_bytes()),
+    ]);
+    let o = seglens()
+        .args(["segment", "--k", "2", "--json", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&o).unwrap();
+    assert_eq!(v["customers"], 62);
+}

@@ -107,6 +107,13 @@ struct EvaluateArgs {
 
 /// Entry point for the binary.
 pub fn main() -> ExitCode {
+    // A panic is a bug, never the user's fault: say so plainly instead of dumping a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!(
+            "error: internal error: {info}\nThis is a bug in seglens, not a problem with your data; \
+             please report it with the command you ran."
+        );
+    }));
     let cli = Cli::parse();
     let quiet = cli.quiet;
     match run(cli) {

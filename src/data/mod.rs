@@ -518,40 +518,58 @@ impl<'a> Checker<'a> {
         as_string_series(self.df, name).map_err(|e| self.src.polars(e))
     }
 
-    /// Required identifiers: non-empty, trimmed.
-    fn ids(&self, name: &str) -> Result<Vec<String>, DataError> {
+    /// Required identifiers: non-empty, trimmed. The column is reused as it is when nothing needs
+    /// trimming (the usual case), so millions of ids are not copied.
+    fn ids(&self, name: &str) -> Result<StringChunked, DataError> {
         let s = self.strings(name)?;
         let ca = s.str().map_err(|e| self.src.polars(e))?;
-        let mut out = Vec::with_capacity(ca.len());
+        let mut needs_trim = false;
         for (i, v) in ca.into_iter().enumerate() {
-            match v.map(str::trim) {
-                Some(t) if !t.is_empty() => out.push(t.to_string()),
-                _ => {
-                    return Err(self.bad(
-                        i,
-                        name,
-                        "",
-                        "empty identifier",
-                        "every row needs a value here",
-                    ))
-                }
+            let t = v.map(str::trim).unwrap_or("");
+            if t.is_empty() {
+                return Err(self.bad(
+                    i,
+                    name,
+                    "",
+                    "empty identifier",
+                    "every row needs a value here",
+                ));
             }
+            needs_trim |= v.is_some_and(|v| v.len() != t.len());
         }
+        let mut out = if needs_trim {
+            StringChunked::from_iter_values(
+                "".into(),
+                ca.into_iter().map(|v| v.unwrap_or("").trim()),
+            )
+        } else {
+            ca.clone()
+        };
+        out.rename(name.into());
         Ok(out)
     }
 
-    /// Optional text: empty becomes null.
-    fn opt_text(&self, name: &str) -> Result<Option<Vec<Option<String>>>, DataError> {
+    /// Optional text, trimmed; empty becomes null.
+    fn opt_text(&self, name: &str) -> Result<Option<StringChunked>, DataError> {
         if !self.has(name) {
             return Ok(None);
         }
         let s = self.strings(name)?;
         let ca = s.str().map_err(|e| self.src.polars(e))?;
-        Ok(Some(
-            ca.into_iter()
-                .map(|v| v.map(str::trim).filter(|t| !t.is_empty()).map(String::from))
-                .collect(),
-        ))
+        let clean = ca
+            .into_iter()
+            .all(|v| v.is_none_or(|v| !v.is_empty() && v.trim().len() == v.len()));
+        let mut out = if clean {
+            ca.clone()
+        } else {
+            StringChunked::from_iter_options(
+                "".into(),
+                ca.into_iter()
+                    .map(|v| v.map(str::trim).filter(|t| !t.is_empty())),
+            )
+        };
+        out.rename(name.into());
+        Ok(Some(out))
     }
 
     /// Numbers; `min` is an inclusive lower bound. Empty cells are null unless `required`.
@@ -591,10 +609,18 @@ impl<'a> Checker<'a> {
             }
             out
         } else {
+            // polars parses the well-formed cells in bulk; the rest are checked one by one so the
+            // first bad cell can be named.
             let s = self.strings(name)?;
             let ca = s.str().map_err(|e| self.src.polars(e))?;
+            let fast = s.cast(&DataType::Float64).map_err(|e| self.src.polars(e))?;
+            let fast = fast.f64().map_err(|e| self.src.polars(e))?;
             let mut out = Vec::with_capacity(ca.len());
-            for (i, v) in ca.into_iter().enumerate() {
+            for (i, (v, f)) in ca.into_iter().zip(fast).enumerate() {
+                if let Some(x) = f.filter(|x| x.is_finite()) {
+                    out.push(Some(x));
+                    continue;
+                }
                 let t = v.map(str::trim).unwrap_or("");
                 if t.is_empty() {
                     out.push(None);
@@ -688,6 +714,14 @@ impl<'a> Checker<'a> {
         if !self.has(name) {
             return Ok(None);
         }
+        let col = self
+            .df
+            .column(name)
+            .map_err(|e| self.src.polars(e))?
+            .as_materialized_series();
+        if let Ok(b) = col.bool() {
+            return Ok(Some(b.into_iter().map(|v| v.unwrap_or(false)).collect()));
+        }
         let s = self.strings(name)?;
         let ca = s.str().map_err(|e| self.src.polars(e))?;
         let mut out = Vec::with_capacity(ca.len());
@@ -729,8 +763,33 @@ fn frame(src: &Source, columns: Vec<Column>) -> Result<DataFrame, DataError> {
     DataFrame::new(columns).map_err(|e| src.polars(e))
 }
 
-fn opt_str_col(name: &str, v: Option<Vec<Option<String>>>, n: usize) -> Column {
-    Column::new(name.into(), v.unwrap_or_else(|| vec![None; n]))
+fn col_of(ca: StringChunked) -> Column {
+    ca.into_series().into_column()
+}
+
+/// An optional text column, or an all-null one of `n` rows.
+fn opt_str_col(name: &str, v: Option<StringChunked>, n: usize) -> Column {
+    match v {
+        Some(ca) => col_of(ca),
+        None => Column::full_null(name.into(), n, &DataType::String),
+    }
+}
+
+/// Lower-cases text without copying values that already are.
+fn lowercase(ca: &StringChunked) -> StringChunked {
+    if ca
+        .into_iter()
+        .flatten()
+        .all(|v| !v.chars().any(char::is_uppercase))
+    {
+        return ca.clone();
+    }
+    let mut out = StringChunked::from_iter_options(
+        "".into(),
+        ca.into_iter().map(|v| v.map(str::to_lowercase)),
+    );
+    out.rename(ca.name().clone());
+    out
 }
 
 fn products_table(
@@ -742,7 +801,7 @@ fn products_table(
     let n = df.height();
     let ids = c.ids("product_id")?;
     let mut cols = vec![
-        Column::new("product_id".into(), ids.clone()),
+        col_of(ids.clone()),
         opt_str_col("name", c.opt_text("name")?, n),
         opt_str_col("category", c.opt_text("category")?, n),
         opt_str_col("brand", c.opt_text("brand")?, n),
@@ -755,7 +814,10 @@ fn products_table(
     cols.extend(c.extras());
     let out = frame(src, cols)?;
     let mut seen = HashSet::with_capacity(n);
-    let keep: Vec<bool> = ids.iter().map(|id| seen.insert(id.as_str())).collect();
+    let keep: Vec<bool> = ids
+        .into_iter()
+        .map(|id| seen.insert(id.unwrap_or_default()))
+        .collect();
     let dups = keep.iter().filter(|k| !**k).count();
     if dups == 0 {
         return Ok(out);
@@ -773,18 +835,19 @@ fn customers_table(df: DataFrame, src: &Source) -> Result<DataFrame, DataError> 
     let n = df.height();
     let ids = c.ids("customer_id")?;
     let mut first: HashMap<&str, usize> = HashMap::with_capacity(n);
-    for (i, id) in ids.iter().enumerate() {
-        if let Some(prev) = first.insert(id.as_str(), i) {
+    for (i, id) in ids.into_iter().enumerate() {
+        let id = id.unwrap_or_default();
+        if let Some(prev) = first.insert(id, i) {
             return Err(DataError::DuplicateCustomer {
                 file: src.file.clone(),
                 first_row: src.row(prev),
                 row: src.row(i),
-                id: id.clone(),
+                id: id.to_string(),
             });
         }
     }
     let mut cols = vec![
-        Column::new("customer_id".into(), ids.clone()),
+        col_of(ids.clone()),
         Column::new(
             "signup_ts".into(),
             c.timestamps("signup_date", false)?
@@ -793,7 +856,7 @@ fn customers_table(df: DataFrame, src: &Source) -> Result<DataFrame, DataError> 
     ];
     for name in ["country", "city", "gender", "channel"] {
         if let Some(v) = c.opt_text(name)? {
-            cols.push(Column::new(name.into(), v));
+            cols.push(col_of(v));
         }
     }
     if let Some(v) = c.numbers("age", false, Some(0.0))? {
@@ -866,22 +929,32 @@ fn orders_table(
         }
         None => HashMap::new(),
     };
-    let category: Vec<String> = (0..n)
-        .map(|i| {
-            own.as_ref()
-                .and_then(|o| o[i].clone())
-                .or_else(|| catalogue.get(product_id[i].as_str()).map(|s| s.to_string()))
-                .map(|s| s.to_lowercase())
-                .unwrap_or_else(|| "unknown".to_string())
-        })
-        .collect();
+    let category: StringChunked = match (&own, catalogue.is_empty()) {
+        // Every line has its own category: no per-row work beyond lower-casing.
+        (Some(o), _) if o.null_count() == 0 => lowercase(o),
+        _ => {
+            let own_iter: Box<dyn Iterator<Item = Option<&str>>> = match &own {
+                Some(o) => Box::new(o.into_iter()),
+                None => Box::new(std::iter::repeat(None)),
+            };
+            lowercase(&StringChunked::from_iter_values(
+                "category".into(),
+                own_iter.zip(&product_id).map(|(o, p)| {
+                    o.or_else(|| catalogue.get(p.unwrap_or_default()).copied())
+                        .unwrap_or("unknown")
+                }),
+            ))
+        }
+    };
+    let mut category = category;
+    category.rename("category".into());
 
     let mut cols = vec![
-        Column::new("order_id".into(), order_id),
-        Column::new("customer_id".into(), customer_id),
+        col_of(order_id),
+        col_of(customer_id),
         Column::new("ts".into(), ts),
-        Column::new("product_id".into(), product_id),
-        Column::new("category".into(), category),
+        col_of(product_id),
+        col_of(category),
         Column::new("unit_price".into(), unit_price),
         Column::new("quantity".into(), quantity),
         Column::new("discount".into(), discount),
@@ -901,20 +974,15 @@ fn events_table(df: DataFrame, src: &Source) -> Result<DataFrame, DataError> {
         .into_iter()
         .map(|t| t.unwrap_or_default())
         .collect();
-    let event_type: Vec<String> = c
-        .ids("event_type")?
-        .into_iter()
-        .map(|t| t.to_lowercase())
-        .collect();
+    let event_type = lowercase(&c.ids("event_type")?);
     let mut cols = vec![
-        Column::new("customer_id".into(), customer_id),
+        col_of(customer_id),
         Column::new("ts".into(), ts),
-        Column::new("event_type".into(), event_type),
+        col_of(event_type),
         opt_str_col("product_id", c.opt_text("product_id")?, n),
         opt_str_col(
             "category",
-            c.opt_text("category")?
-                .map(|v| v.into_iter().map(|o| o.map(|s| s.to_lowercase())).collect()),
+            c.opt_text("category")?.map(|v| lowercase(&v)),
             n,
         ),
         opt_str_col("query", c.opt_text("query")?, n),
@@ -932,14 +1000,14 @@ fn reviews_table(
     let c = Checker { df: &df, src };
     let n = df.height();
     let customer_id = c.ids("customer_id")?;
-    let text = c.opt_text("text")?.unwrap_or_else(|| vec![None; n]);
+    let text = opt_str_col("text", c.opt_text("text")?, n);
     let rating = c.numbers("rating", false, None)?;
     let ts = c
         .timestamps("review_date", false)?
         .unwrap_or_else(|| vec![None; n]);
     let mut cols = vec![
-        Column::new("customer_id".into(), customer_id),
-        Column::new("text".into(), text),
+        col_of(customer_id),
+        text,
         opt_str_col("product_id", c.opt_text("product_id")?, n),
         Column::new("ts".into(), ts),
         Column::new(

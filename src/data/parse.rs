@@ -14,6 +14,9 @@ pub fn parse_number(s: &str) -> Option<f64> {
 /// (converted to UTC). Naive times are taken as UTC.
 pub fn parse_timestamp(s: &str) -> Option<i64> {
     let s = s.trim();
+    if let Some(t) = fast_iso(s.as_bytes()) {
+        return Some(t);
+    }
     if s.len() == 10 {
         for fmt in ["%Y-%m-%d", "%Y/%m/%d"] {
             if let Ok(d) = NaiveDate::parse_from_str(s, fmt) {
@@ -45,6 +48,55 @@ pub fn parse_timestamp(s: &str) -> Option<i64> {
         })
 }
 
+/// The common exact forms `YYYY-MM-DD` and `YYYY-MM-DD[ T]HH:MM:SS`, parsed without allocation
+/// (order tables have millions of them). Anything else returns None and takes the general path.
+fn fast_iso(b: &[u8]) -> Option<i64> {
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        b.get(r)?.iter().try_fold(0i64, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
+        })
+    };
+    if !(b.len() == 10 || b.len() == 19) || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    if !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) {
+        return None;
+    }
+    let mut secs = days_from_civil(y, m, d) * 86_400;
+    if b.len() == 19 {
+        if !(b[10] == b' ' || b[10] == b'T') || b[13] != b':' || b[16] != b':' {
+            return None;
+        }
+        let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
+        if hh > 23 || mm > 59 || ss > 60 {
+            return None;
+        }
+        secs += hh * 3600 + mm * 60 + ss;
+    }
+    Some(secs)
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Parses the usual spellings of a boolean; empty means false.
 pub fn parse_bool(s: &str) -> Option<bool> {
     match s.to_ascii_lowercase().as_str() {
@@ -70,6 +122,37 @@ mod tests {
         assert_eq!(parse_timestamp("2024-02-30"), None);
         assert_eq!(parse_timestamp("yesterday"), None);
         assert_eq!(parse_timestamp("03/04/2024"), None);
+    }
+
+    #[test]
+    fn fast_path_agrees_with_chrono() {
+        for s in [
+            "2024-02-29",
+            "1999-12-31 23:59:59",
+            "2000-03-01T00:00:00",
+            "1969-07-20 20:17:40",
+            "2026-11-25",
+            "1900-02-28",
+        ] {
+            let slow = if s.len() == 10 {
+                NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                    .unwrap()
+                    .and_hms_opt(0, 0, 0)
+                    .unwrap()
+                    .and_utc()
+                    .timestamp()
+            } else {
+                NaiveDateTime::parse_from_str(&s.replace('T', " "), "%Y-%m-%d %H:%M:%S")
+                    .unwrap()
+                    .and_utc()
+                    .timestamp()
+            };
+            assert_eq!(fast_iso(s.as_bytes()), Some(slow), "{s}");
+        }
+        assert_eq!(fast_iso(b"2023-02-29"), None);
+        assert_eq!(fast_iso(b"2023-13-01"), None);
+        assert_eq!(fast_iso(b"2023-01-01 24:00:00"), None);
+        assert_eq!(fast_iso(b"2023-01-0x"), None);
     }
 
     #[test]

@@ -95,20 +95,19 @@ pub fn shrink(values: &[f64], support: Option<&[f64]>, prior: f64) -> Vec<f64> {
         .collect()
 }
 
-/// IQR / 1.349 (the normal-equivalent standard deviation); falls back to the standard deviation when
-/// most values are equal, and to 1 when the feature is constant.
+/// IQR / 1.349 (the normal-equivalent standard deviation), but never below half the standard
+/// deviation: a share that is 0 for most customers has a tiny IQR, and dividing by it would let that
+/// one feature dominate every distance. 1 when the feature is constant.
 fn robust_scale(x: &[f64]) -> f64 {
     let q1 = quantile(x, 0.25).unwrap_or(0.0);
     let q3 = quantile(x, 0.75).unwrap_or(0.0);
     let iqr = (q3 - q1) / 1.349;
-    if iqr > 1e-9 {
-        return iqr;
-    }
     let n = x.len().max(1) as f64;
     let mean = x.iter().sum::<f64>() / n;
     let sd = (x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
-    if sd > 1e-9 {
-        sd
+    let s = iqr.max(sd / 2.0);
+    if s > 1e-9 {
+        s
     } else {
         1.0
     }
@@ -152,9 +151,9 @@ mod tests {
     #[test]
     fn robust_scale_fallbacks() {
         assert!((robust_scale(&[1.0, 2.0, 3.0, 4.0, 5.0]) - 2.0 / 1.349).abs() < 1e-12);
-        // Mostly zeros: IQR is 0, the standard deviation is used.
+        // Mostly zeros: IQR is 0, half the standard deviation (3.307 / 2) is the floor.
         let s = robust_scale(&[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 10.0]);
-        assert!(s > 3.0 && s < 3.5, "{s}");
+        assert!((s - 3.307_189_138_830_738 / 2.0).abs() < 1e-9, "{s}");
         assert_eq!(robust_scale(&[2.0, 2.0]), 1.0);
     }
 }
