@@ -73,6 +73,15 @@ fn missing_required_column() {
 }
 
 #[test]
+fn semicolon_separated_file_gets_a_hint() {
+    let body = orders_csv().replace(',', ";");
+    expect_data_error(
+        &[("orders.csv", body.as_bytes())],
+        &["orders.csv", "missing required column", "separated by ';'"],
+    );
+}
+
+#[test]
 fn unparseable_number() {
     let body = orders_with_line("x1,C001,2024-03-01,P1,books,12.5O,1,0,false");
     expect_data_error(

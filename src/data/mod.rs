@@ -110,7 +110,7 @@ pub enum DataError {
         row: usize,
         column: String,
     },
-    #[error("{file}: missing required column '{column}' (found: {found}); if your file names it differently, map it in seglens.toml: [columns.{table}] {column} = \"your_column\"")]
+    #[error("{file}: missing required column '{column}' (found: {found}); if your file names it differently, map it in seglens.toml: [columns.{table}] {column} = \"your_column\"{}", separator_hint(found))]
     MissingColumn {
         file: PathBuf,
         table: String,
@@ -141,6 +141,15 @@ pub enum DataError {
     },
     #[error("{file}: internal data error: {message}")]
     Polars { file: PathBuf, message: String },
+}
+
+/// A hint when the header looks like one column of another separator (';' or tab exports).
+fn separator_hint(found: &str) -> &'static str {
+    if !found.contains(", ") && (found.contains(';') || found.contains('\t')) {
+        "; the header looks separated by ';' or tabs: seglens reads comma-separated files, so re-export with commas"
+    } else {
+        ""
+    }
 }
 
 /// A cell that breaks the contract (boxed inside [`DataError`] to keep results small).
