@@ -3,19 +3,13 @@
 
 mod common;
 
-use common::{customers_csv, no_outputs, orders_csv, seglens, shop};
+use common::{customers_csv, no_outputs, orders_csv, seglens, segment, shop};
 use predicates::prelude::*;
 
 /// Runs `segment` on the files and expects a data error whose message contains every `needle`.
 fn expect_data_error(files: &[(&str, &[u8])], needles: &[&str]) {
     let (_dir, data, out) = shop(files);
-    let assert = seglens()
-        .args(["segment", "--k", "2", "--data"])
-        .arg(&data)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .code(3);
+    let assert = segment(&data, &out, &["--k", "2"]).assert().code(3);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
     for n in needles {
         assert!(stderr.contains(n), "stderr lacks {n:?}:\n{stderr}");
@@ -180,13 +174,7 @@ fn ragged_csv_row() {
     let body = orders_with_line("x1,C001,2024-03-01");
     let (_dir, data, out) = shop(&[("orders.csv", &body)]);
     // A short row leaves required cells empty: reported at its row.
-    let a = seglens()
-        .args(["segment", "--data"])
-        .arg(&data)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .code(3);
+    let a = segment(&data, &out, &[]).assert().code(3);
     let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
     assert!(
         err.contains("orders.csv") && err.contains(&appended_row()),
@@ -270,13 +258,7 @@ fn bom_crlf_and_quoted_newlines_are_accepted() {
     body.extend_from_slice(orders_csv().replace('\n', "\r\n").as_bytes());
     let reviews = "customer_id,text,rating\r\nC001,\"Loved it.\r\nWould buy again, twice\",5\r\nC002,ok,3\r\n";
     let (_dir, data, out) = shop(&[("orders.csv", &body), ("reviews.csv", reviews.as_bytes())]);
-    seglens()
-        .args(["segment", "--k", "2", "--data"])
-        .arg(&data)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
+    segment(&data, &out, &["--k", "2"]).assert().success();
     let run: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("run.json")).unwrap()).unwrap();
     assert_eq!(run["customers"], 60);
@@ -301,11 +283,7 @@ fn remapped_columns_load_a_foreign_export() {
         "[columns.orders]\ncustomer_id = \"household_id\"\nunit_price = \"price\"\n",
     )
     .unwrap();
-    seglens()
-        .args(["segment", "--k", "2", "--data"])
-        .arg(&data)
-        .arg("--out")
-        .arg(&out)
+    segment(&data, &out, &["--k", "2"])
         .arg("--config")
         .arg(&cfg)
         .assert()
@@ -316,26 +294,14 @@ fn remapped_columns_load_a_foreign_export() {
 #[test]
 fn failed_run_keeps_earlier_outputs() {
     let (_dir, data, out) = shop(&[("orders.csv", orders_csv().as_bytes())]);
-    seglens()
-        .args(["segment", "--k", "2", "--data"])
-        .arg(&data)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
+    segment(&data, &out, &["--k", "2"]).assert().success();
     let before = std::fs::read(out.join("assignments.parquet")).unwrap();
     std::fs::write(
         data.join("orders.csv"),
         orders_with_line("x,C001,2024-01-01,P1,books,abc,1,0,false"),
     )
     .unwrap();
-    seglens()
-        .args(["segment", "--k", "2", "--data"])
-        .arg(&data)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .code(3);
+    segment(&data, &out, &["--k", "2"]).assert().code(3);
     assert_eq!(
         std::fs::read(out.join("assignments.parquet")).unwrap(),
         before
@@ -353,11 +319,7 @@ fn bad_config_exits_2() {
     let (_dir, data, out) = shop(&[("orders.csv", orders_csv().as_bytes())]);
     let cfg = data.parent().unwrap().join("seglens.toml");
     std::fs::write(&cfg, "[cluster]\nk_mni = 3\n").unwrap();
-    seglens()
-        .args(["segment", "--data"])
-        .arg(&data)
-        .arg("--out")
-        .arg(&out)
+    segment(&data, &out, &[])
         .arg("--config")
         .arg(&cfg)
         .assert()
@@ -369,13 +331,7 @@ fn bad_config_exits_2() {
 fn parquet_input_gives_the_same_segments_as_csv() {
     use polars::prelude::*;
     let (_dir, data, out) = shop(&[("orders.csv", orders_csv().as_bytes())]);
-    seglens()
-        .args(["segment", "--k", "2", "--data"])
-        .arg(&data)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
+    segment(&data, &out, &["--k", "2"]).assert().success();
 
     // The same table as typed Parquet (numbers, booleans and text inferred by polars).
     let mut df = CsvReadOptions::default()
@@ -394,13 +350,7 @@ fn parquet_input_gives_the_same_segments_as_csv() {
     let mut f = std::fs::File::create(pq_data.join("orders.parquet")).unwrap();
     ParquetWriter::new(&mut f).finish(&mut df).unwrap();
     let pq_out = data.parent().unwrap().join("pq_out");
-    seglens()
-        .args(["segment", "--k", "2", "--data"])
-        .arg(&pq_data)
-        .arg("--out")
-        .arg(&pq_out)
-        .assert()
-        .success();
+    segment(&pq_data, &pq_out, &["--k", "2"]).assert().success();
 
     let read = |p: &std::path::Path| {
         ParquetReader::new(std::fs::File::open(p.join("assignments.parquet")).unwrap())
@@ -426,11 +376,7 @@ fn customers_without_orders_are_segmented_too() {
         ("orders.csv", orders_csv().as_bytes()),
         ("customers.csv", customers.as_bytes()),
     ]);
-    let o = seglens()
-        .args(["segment", "--k", "2", "--json", "--data"])
-        .arg(&data)
-        .arg("--out")
-        .arg(&out)
+    let o = segment(&data, &out, &["--k", "2", "--json"])
         .assert()
         .success()
         .get_output()

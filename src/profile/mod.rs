@@ -281,30 +281,31 @@ fn mix(values: &[&'static str], members: &[usize]) -> BTreeMap<String, f64> {
     m
 }
 
-/// (segment, category) -> net spend, plus population totals under segment i32::MIN.
-fn category_spend(lines: LazyFrame) -> PolarsResult<Vec<(i32, String, f64)>> {
+/// Rows of (segment, key, value) from a per-segment aggregate, sorted for determinism.
+fn per_segment(lines: LazyFrame, key: &str, value: Expr) -> PolarsResult<Vec<(i32, String, f64)>> {
     let df = lines
-        .group_by([col("segment"), col("category")])
-        .agg([col("net").sum().alias("spend")])
-        .sort(["segment", "category"], Default::default())
+        .group_by([col("segment"), col(key)])
+        .agg([value.cast(DataType::Float64).alias("value")])
+        .sort(["segment", key], Default::default())
         .collect()?;
     let seg = df
         .column("segment")?
         .as_materialized_series()
         .i32()?
         .clone();
-    let cat = df
-        .column("category")?
-        .as_materialized_series()
-        .str()?
-        .clone();
-    let sp = df.column("spend")?.as_materialized_series().f64()?.clone();
+    let keys = df.column(key)?.as_materialized_series().str()?.clone();
+    let vals = df.column("value")?.as_materialized_series().f64()?.clone();
     Ok(seg
         .into_iter()
-        .zip(&cat)
-        .zip(&sp)
-        .filter_map(|((s, c), v)| Some((s?, c?.to_string(), v.unwrap_or(0.0))))
+        .zip(&keys)
+        .zip(&vals)
+        .filter_map(|((s, k), v)| Some((s?, k?.to_string(), v.unwrap_or(0.0))))
         .collect())
+}
+
+/// (segment, category) -> net spend.
+fn category_spend(lines: LazyFrame) -> PolarsResult<Vec<(i32, String, f64)>> {
+    per_segment(lines, "category", col("net").sum())
 }
 
 fn top_categories(spend: &[(i32, String, f64)], s: i32, top: usize) -> Vec<CategoryLift> {
@@ -346,33 +347,8 @@ fn top_categories(spend: &[(i32, String, f64)], s: i32, top: usize) -> Vec<Categ
 }
 
 /// (segment, product) -> distinct buyers.
-fn product_buyers(lines: LazyFrame) -> PolarsResult<Vec<(i32, String, u64)>> {
-    let df = lines
-        .group_by([col("segment"), col("product_id")])
-        .agg([col("customer_id").n_unique().alias("buyers")])
-        .sort(["segment", "product_id"], Default::default())
-        .collect()?;
-    let seg = df
-        .column("segment")?
-        .as_materialized_series()
-        .i32()?
-        .clone();
-    let pid = df
-        .column("product_id")?
-        .as_materialized_series()
-        .str()?
-        .clone();
-    let b = df
-        .column("buyers")?
-        .as_materialized_series()
-        .cast(&DataType::UInt64)?;
-    let b = b.u64()?.clone();
-    Ok(seg
-        .into_iter()
-        .zip(&pid)
-        .zip(&b)
-        .filter_map(|((s, p), b)| Some((s?, p?.to_string(), b.unwrap_or(0))))
-        .collect())
+fn product_buyers(lines: LazyFrame) -> PolarsResult<Vec<(i32, String, f64)>> {
+    per_segment(lines, "product_id", col("customer_id").n_unique())
 }
 
 type ProductNames = BTreeMap<String, (Option<String>, Option<String>)>;
@@ -403,14 +379,14 @@ fn product_names(shop: &Shop) -> PolarsResult<ProductNames> {
 }
 
 fn top_products(
-    buyers: &[(i32, String, u64)],
+    buyers: &[(i32, String, f64)],
     names: &ProductNames,
     s: i32,
     size: usize,
     n: usize,
     cfg: &ProfileConfig,
 ) -> Vec<ProductLift> {
-    let mut pop: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut pop: BTreeMap<&str, f64> = BTreeMap::new();
     for (_, p, b) in buyers {
         *pop.entry(p.as_str()).or_default() += b;
     }
@@ -418,15 +394,15 @@ fn top_products(
         .iter()
         .filter(|(sid, _, b)| *sid == s && *b as usize >= cfg.min_product_buyers)
         .map(|(_, p, b)| {
-            let buyer_share = *b as f64 / size.max(1) as f64;
+            let buyer_share = *b / size.max(1) as f64;
             let population_buyer_share =
-                pop.get(p.as_str()).copied().unwrap_or(0) as f64 / n.max(1) as f64;
+                pop.get(p.as_str()).copied().unwrap_or(0.0) / n.max(1) as f64;
             let (name, category) = names.get(p).cloned().unwrap_or((None, None));
             ProductLift {
                 product_id: p.clone(),
                 name,
                 category,
-                buyers: *b,
+                buyers: *b as u64,
                 buyer_share,
                 population_buyer_share,
                 lift: if population_buyer_share > 0.0 {

@@ -11,6 +11,18 @@ pub fn seglens() -> Command {
     c
 }
 
+/// `seglens --quiet segment --data DATA --out OUT` plus `extra` flags.
+pub fn segment(data: &Path, out: &Path, extra: &[&str]) -> Command {
+    let mut c = seglens();
+    c.arg("segment")
+        .args(extra)
+        .arg("--data")
+        .arg(data)
+        .arg("--out")
+        .arg(out);
+    c
+}
+
 /// Writes files (name, contents) into a fresh data dir; returns (tempdir, data dir, out dir).
 pub fn shop(files: &[(&str, &[u8])]) -> (tempfile::TempDir, PathBuf, PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");
