@@ -1,4 +1,5 @@
-//! Feature engineering and clustering at scale (default 1M customers, about 10M order lines).
+//! Feature engineering and clustering at scale (default 1M customers; the demo generator writes
+//! about 16M order lines for them, orders and customers tables only).
 //!
 //! `SEGLENS_BENCH_CUSTOMERS` changes the size (e.g. 100000 for a quick look). The demo shop is
 //! generated once into a temporary directory and loaded once; the benchmark then times feature

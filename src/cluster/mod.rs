@@ -146,6 +146,7 @@ pub fn cluster(
     let raw: Vec<Option<usize>> = argmax_rows(&probabilities).into_iter().map(Some).collect();
     let order = size_order(raw.iter().flatten().copied(), k);
     let (labels, centroids, probabilities) = renumber(&raw, &order, &centroids, &probabilities);
+    let (k, centroids, probabilities) = drop_empty(&labels, centroids, probabilities);
     let labels_u: Vec<usize> = labels.iter().map(|&l| l as usize).collect();
     let quality = final_quality(x, &labels_u, k, cfg, seed, table[best].stability);
 
@@ -657,6 +658,28 @@ fn size_order(labels: impl Iterator<Item = usize>, k: usize) -> Vec<usize> {
     let mut order: Vec<usize> = (0..k).collect();
     order.sort_by(|&a, &b| sizes[b].cmp(&sizes[a]).then(a.cmp(&b)));
     order
+}
+
+/// Removes segments nobody was assigned to (they sort last after [`renumber`]), renormalising the
+/// probabilities: customers that cannot be told apart give fewer segments than asked for.
+fn drop_empty(
+    labels: &[i32],
+    centroids: Array2<f64>,
+    probabilities: Array2<f64>,
+) -> (usize, Array2<f64>, Array2<f64>) {
+    let live = labels.iter().copied().max().map_or(0, |m| (m + 1) as usize);
+    if live == centroids.nrows() || live == 0 {
+        return (centroids.nrows(), centroids, probabilities);
+    }
+    let c = centroids.slice(ndarray::s![..live, ..]).to_owned();
+    let mut p = probabilities.slice(ndarray::s![.., ..live]).to_owned();
+    for mut row in p.rows_mut() {
+        let s = row.sum();
+        if s > 0.0 {
+            row /= s;
+        }
+    }
+    (live, c, p)
 }
 
 /// Applies a size order to labels (None = noise, -1), centres and probability columns.

@@ -121,3 +121,14 @@ fn choose_k_rule() {
     // k=5 has the best silhouette but is unstable; k=4 wins on rank sum.
     assert_eq!(choose_k(&t), 1);
 }
+
+#[test]
+fn indistinguishable_customers_give_one_segment_not_empty_ones() {
+    let x = Array2::from_elem((50, 3), 1.5);
+    let cfg = Config::default().cluster;
+    let c = cluster(&x, &cfg, 1, &|_| {}).unwrap();
+    assert_eq!(c.k, 1);
+    assert!(c.labels.iter().all(|&l| l == 0));
+    assert_eq!(c.probabilities.ncols(), 1);
+    assert!(c.probabilities.iter().all(|&p| (p - 1.0).abs() < 1e-12));
+}

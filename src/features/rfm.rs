@@ -80,7 +80,7 @@ pub fn rfm_segment(s: &Rfm) -> &'static str {
 }
 
 /// Value tier by net spend: the top 20% of customers are "high", the next 30% "mid", the rest "low".
-/// Customers without spend are always "low".
+/// Customers without spend are always "low"; equal spend always gets the same (lower) tier.
 pub fn value_tiers(monetary: &[f64]) -> Vec<&'static str> {
     let n = monetary.len();
     let mut order: Vec<usize> = (0..n).collect();
@@ -100,11 +100,12 @@ pub fn value_tiers(monetary: &[f64]) -> Vec<&'static str> {
             "low"
         };
     }
-    // Equal spend gets an equal tier: promote ties across a boundary to the better tier.
-    for w in order.windows(2) {
+    // Equal spend gets an equal tier: ties across a boundary take the lower tier, so "high" is
+    // never given for spend that others at a lower tier match exactly.
+    for w in order.windows(2).rev() {
         let (a, b) = (w[0], w[1]);
-        if monetary[a] == monetary[b] && monetary[a] > 0.0 && out[a] != out[b] {
-            out[b] = out[a];
+        if monetary[a] == monetary[b] && out[a] != out[b] {
+            out[a] = out[b];
         }
     }
     out
@@ -152,5 +153,6 @@ mod tests {
         assert_eq!(t[5], "mid");
         assert_eq!(t[4], "low");
         assert_eq!(value_tiers(&[0.0, 0.0]), vec!["low", "low"]);
+        assert_eq!(value_tiers(&[5.0; 4]), vec!["low"; 4]);
     }
 }

@@ -67,6 +67,7 @@ pub struct SegmentProfile {
     /// Names of the features behind `traits`, in the same order.
     pub trait_features: Vec<String>,
     pub features: Vec<FeatureStat>,
+    /// Categories over-represented in the segment's spend (lift), among those with at least 3% of it.
     pub top_categories: Vec<CategoryLift>,
     pub top_products: Vec<ProductLift>,
     pub value_tiers: BTreeMap<String, f64>,
@@ -308,6 +309,9 @@ fn category_spend(lines: LazyFrame) -> PolarsResult<Vec<(i32, String, f64)>> {
     per_segment(lines, "category", col("net").sum())
 }
 
+/// Smallest share of a segment's spend for a category to be listed among its top categories.
+const MIN_CATEGORY_SHARE: f64 = 0.03;
+
 fn top_categories(spend: &[(i32, String, f64)], s: i32, top: usize) -> Vec<CategoryLift> {
     let mut pop: BTreeMap<&str, f64> = BTreeMap::new();
     let mut seg: BTreeMap<&str, f64> = BTreeMap::new();
@@ -336,10 +340,12 @@ fn top_categories(spend: &[(i32, String, f64)], s: i32, top: usize) -> Vec<Categ
             }
         })
         .collect();
-    // Biggest share of the segment's wallet first: what they buy, with lift for contrast.
+    // By lift, among categories that carry a real part of the segment's spend (a 0.1% category
+    // with lift 9 says nothing about the segment).
+    v.retain(|c| c.share >= MIN_CATEGORY_SHARE);
     v.sort_by(|a, b| {
-        b.share
-            .total_cmp(&a.share)
+        b.lift
+            .total_cmp(&a.lift)
             .then_with(|| a.category.cmp(&b.category))
     });
     v.truncate(top);
@@ -476,12 +482,15 @@ mod tests {
         let spend = vec![
             (0, "a".to_string(), 80.0),
             (0, "b".to_string(), 20.0),
+            (0, "tiny".to_string(), 0.05),
             (1, "b".to_string(), 100.0),
         ];
         let c = top_categories(&spend, 0, 5);
+        // "tiny" has the largest lift but almost none of the spend, so it is not listed.
+        assert_eq!(c.len(), 2);
         assert_eq!(c[0].category, "a");
-        assert!((c[0].share - 0.8).abs() < 1e-12);
-        assert!((c[0].population_share - 0.4).abs() < 1e-12);
-        assert!((c[0].lift - 2.0).abs() < 1e-12);
+        assert!((c[0].share - 80.0 / 100.05).abs() < 1e-12);
+        assert!((c[0].population_share - 80.0 / 200.05).abs() < 1e-12);
+        assert!((c[0].lift - 200.05 / 100.05).abs() < 1e-12);
     }
 }

@@ -115,6 +115,7 @@ pub fn write_run(
         path: out.to_path_buf(),
         source,
     })?;
+    remove_stale_temp_files(out);
     let mut staged = Vec::new();
 
     let mut assignments =
@@ -137,6 +138,22 @@ pub fn write_run(
             .map_err(|source| ReportError::Io { path, source })?;
     }
     Ok(())
+}
+
+/// Temporary files left by a run that was killed mid-write (the rename never happened).
+fn remove_stale_temp_files(out: &Path) {
+    let Ok(entries) = std::fs::read_dir(out) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let ours = [ASSIGNMENTS, FEATURES, SEGMENTS, RUN]
+            .iter()
+            .any(|f| name.starts_with(&format!(".{f}.")));
+        if ours && name.ends_with(".tmp") {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 fn encode(path: PathBuf, e: impl std::fmt::Display) -> ReportError {
