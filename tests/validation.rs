@@ -125,6 +125,12 @@ fn duplicate_customer_ids() {
 }
 
 #[test]
+fn table_names_match_case_insensitively() {
+    let (_dir, data, out) = shop(&[("Orders.CSV", orders_csv().as_bytes())]);
+    segment(&data, &out, &["--k", "2"]).assert().success();
+}
+
+#[test]
 fn empty_file() {
     expect_data_error(&[("orders.csv", b"")], &["orders.csv", "is empty"]);
 }

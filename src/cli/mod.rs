@@ -59,7 +59,8 @@ struct SegmentArgs {
     /// Seed for every random step; the same data and seed give identical segments.
     #[arg(long)]
     seed: Option<u64>,
-    /// A seglens.toml; its keys override the defaults (see `seglens config --default`).
+    /// A seglens.toml; its keys override the defaults (see `seglens config --default`). Without it,
+    /// ./seglens.toml is used when present.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// Measure recency and tenure as of this date (YYYY-MM-DD) instead of the day after the last order.
@@ -180,8 +181,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// A `seglens.toml` in the working directory is used when `--config` is not given.
+const LOCAL_CONFIG: &str = "seglens.toml";
+
 fn segment(args: SegmentArgs, quiet: bool) -> anyhow::Result<()> {
-    let mut config = Config::load(args.config.as_deref())?;
+    let config_path = args.config.clone().or_else(|| {
+        let local = PathBuf::from(LOCAL_CONFIG);
+        local.is_file().then_some(local)
+    });
+    if args.config.is_none() && config_path.is_some() && !quiet {
+        eprintln!("using config ./{LOCAL_CONFIG}");
+    }
+    let mut config = Config::load(config_path.as_deref())?;
     if let Some(k) = args.k {
         config.cluster.k = k;
     }

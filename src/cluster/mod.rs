@@ -119,8 +119,13 @@ pub fn cluster(
 
     let mut table = Vec::new();
     let mut fits = Vec::new();
-    for &k in &candidates {
-        progress(&format!("fitting k={k} on {} customers", xs.nrows()));
+    for (i, &k) in candidates.iter().enumerate() {
+        progress(&format!(
+            "fitting k={k} on {} customers ({} of {})",
+            xs.nrows(),
+            i + 1,
+            candidates.len()
+        ));
         let fit = fit_model(cfg.algo, xs.view(), k, cfg, seed)?;
         let score = score_k(&xs, &sil_idx, &fit.labels, k, cfg, seed, fit.inertia)?;
         table.push(score);

@@ -294,19 +294,34 @@ pub fn load(dir: &Path, cfg: &Config) -> Result<Shop, DataError> {
     })
 }
 
-/// Finds `TABLE.csv` or `TABLE.parquet` in `dir`.
+/// Finds `TABLE.csv` or `TABLE.parquet` in `dir` (file names compared case-insensitively, as
+/// exports from Windows tools often say `Orders.CSV`).
 fn find_table(dir: &Path, table: &str) -> Result<Option<PathBuf>, DataError> {
-    let csv = dir.join(format!("{table}.csv"));
-    let parquet = dir.join(format!("{table}.parquet"));
-    match (csv.is_file(), parquet.is_file()) {
-        (true, true) => Err(DataError::Ambiguous {
+    let io = |source| DataError::Io {
+        file: dir.to_path_buf(),
+        source,
+    };
+    let mut found: Vec<PathBuf> = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let path = entry.map_err(io)?.path();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        if (name == format!("{table}.csv") || name == format!("{table}.parquet")) && path.is_file()
+        {
+            found.push(path);
+        }
+    }
+    found.sort();
+    match found.len() {
+        0 => Ok(None),
+        1 => Ok(found.pop()),
+        _ => Err(DataError::Ambiguous {
             table: table.into(),
-            first: csv,
-            second: parquet,
+            first: found[0].clone(),
+            second: found[1].clone(),
         }),
-        (true, false) => Ok(Some(csv)),
-        (false, true) => Ok(Some(parquet)),
-        (false, false) => Ok(None),
     }
 }
 
