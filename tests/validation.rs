@@ -298,6 +298,20 @@ fn remapped_columns_load_a_foreign_export() {
 }
 
 #[test]
+fn a_mapping_to_a_column_that_is_not_there_is_named() {
+    let (_dir, data, out) = shop(&[("orders.csv", orders_csv().as_bytes())]);
+    let cfg = data.parent().unwrap().join("seglens.toml");
+    std::fs::write(&cfg, "[columns.orders]\ncustomer_id = \"household\"\n").unwrap();
+    segment(&data, &out, &["--config", cfg.to_str().unwrap()])
+        .assert()
+        .code(3)
+        .stderr(
+            predicate::str::contains("'household'")
+                .and(predicate::str::contains("[columns.orders] customer_id")),
+        );
+}
+
+#[test]
 fn failed_run_keeps_earlier_outputs() {
     let (_dir, data, out) = shop(&[("orders.csv", orders_csv().as_bytes())]);
     segment(&data, &out, &["--k", "2"]).assert().success();

@@ -19,7 +19,7 @@ use crate::pipeline::{self, PipelineError, Progress, SegmentRequest};
 #[derive(Debug, Parser)]
 #[command(name = "seglens", version, about, long_about = None, propagate_version = true)]
 pub struct Cli {
-    /// Print nothing on stderr except errors.
+    /// No progress on stderr; warnings about the data and errors are still printed.
     #[arg(short, long, global = true)]
     quiet: bool,
     #[command(subcommand)]

@@ -104,6 +104,14 @@ pub enum DataError {
     Empty { file: PathBuf },
     #[error("{file} has a header but no data rows: export the table again with its data")]
     HeaderOnly { file: PathBuf },
+    #[error("{file}: column '{theirs}', named in seglens.toml as [columns.{table}] {canonical} = \"{theirs}\", is not in the file (found: {found}); fix the mapping")]
+    MappedColumnMissing {
+        file: PathBuf,
+        table: String,
+        canonical: String,
+        theirs: String,
+        found: String,
+    },
     #[error("{file}, row {row}, column '{column}': bytes that are not valid UTF-8; re-save the file as UTF-8 (for example `iconv -f latin1 -t utf-8`)")]
     NotUtf8 {
         file: PathBuf,
@@ -464,10 +472,11 @@ fn rename_columns(df: &mut DataFrame, src: &Source, cfg: &Config) -> Result<(), 
                 .map(|s| s.to_string())
                 .collect();
             if !present.iter().any(|c| c == theirs) {
-                return Err(DataError::MissingColumn {
+                return Err(DataError::MappedColumnMissing {
                     file: src.file.clone(),
                     table: src.table.into(),
-                    column: theirs.clone(),
+                    canonical: canonical.clone(),
+                    theirs: theirs.clone(),
                     found: present.join(", "),
                 });
             }
