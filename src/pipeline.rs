@@ -63,7 +63,20 @@ pub fn segment(
     let mut t = Timings::default();
 
     progress(Progress::Stage("loading data"));
-    let shop = data::load(&req.data, cfg)?;
+    let mut shop = data::load(&req.data, cfg)?;
+    if !cfg.features.as_of.is_empty() {
+        // An explicit as-of date in the past: the features must not see what came after it.
+        let as_of = features::as_of_date(&shop, cfg).map_err(features::FeatureError::from)?;
+        let (cut, dropped) = shop
+            .before(features::day_start(as_of))
+            .map_err(features::FeatureError::from)?;
+        if dropped > 0 {
+            shop = cut;
+            shop.warnings.push(format!(
+                "left out {dropped} order lines, events and reviews dated on or after the as-of date {as_of}"
+            ));
+        }
+    }
     for w in &shop.warnings {
         progress(Progress::Warning(w.clone()));
     }

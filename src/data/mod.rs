@@ -192,6 +192,38 @@ pub struct Shop {
     pub warnings: Vec<String>,
 }
 
+impl Shop {
+    /// The shop as it was before `ts` (seconds): order lines, events and dated reviews from `ts` on
+    /// are left out, so features "as of" a past date never see the future. Returns the shop and how
+    /// many rows were left out.
+    pub fn before(&self, ts: i64) -> PolarsResult<(Shop, usize)> {
+        let cut = |df: &DataFrame| -> PolarsResult<DataFrame> {
+            df.clone()
+                .lazy()
+                .filter(col("ts").lt(lit(ts)).or(col("ts").is_null()))
+                .collect()
+        };
+        let orders = cut(&self.orders)?;
+        let events = self.events.as_ref().map(cut).transpose()?;
+        let reviews = self.reviews.as_ref().map(cut).transpose()?;
+        let before = self.orders.height()
+            + self.events.as_ref().map_or(0, DataFrame::height)
+            + self.reviews.as_ref().map_or(0, DataFrame::height);
+        let after = orders.height()
+            + events.as_ref().map_or(0, DataFrame::height)
+            + reviews.as_ref().map_or(0, DataFrame::height);
+        Ok((
+            Shop {
+                orders,
+                events,
+                reviews,
+                ..self.clone()
+            },
+            before - after,
+        ))
+    }
+}
+
 /// An input file and its content hash, for `run.json`.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct InputFile {

@@ -134,26 +134,8 @@ pub fn build(shop: &Shop, cfg: &Config) -> Result<Features, FeatureError> {
         .map(|(i, s)| (s.as_str(), i))
         .collect();
 
-    let as_of = match NaiveDate::parse_from_str(&cfg.features.as_of, "%Y-%m-%d") {
-        Ok(d) => d,
-        Err(_) => {
-            let last = shop
-                .orders
-                .column("ts")?
-                .as_materialized_series()
-                .i64()?
-                .max()
-                .unwrap_or(0);
-            let day = chrono::DateTime::from_timestamp(last, 0)
-                .map(|t| t.date_naive())
-                .unwrap_or_default();
-            day.succ_opt().unwrap_or(day)
-        }
-    };
-    let as_of_ts = as_of
-        .and_hms_opt(0, 0, 0)
-        .map(|t| t.and_utc().timestamp())
-        .unwrap_or(0) as f64;
+    let as_of = as_of_date(shop, cfg)?;
+    let as_of_ts = day_start(as_of) as f64;
 
     // Order lines: net value excludes discounts and returned lines.
     let lines = shop
@@ -422,6 +404,31 @@ pub fn build(shop: &Shop, cfg: &Config) -> Result<Features, FeatureError> {
         as_of,
         categories,
     })
+}
+
+/// The analysis date: `features.as_of` when set, else the day after the last order.
+pub fn as_of_date(shop: &Shop, cfg: &Config) -> PolarsResult<NaiveDate> {
+    if let Ok(d) = NaiveDate::parse_from_str(&cfg.features.as_of, "%Y-%m-%d") {
+        return Ok(d);
+    }
+    let last = shop
+        .orders
+        .column("ts")?
+        .as_materialized_series()
+        .i64()?
+        .max()
+        .unwrap_or(0);
+    let day = chrono::DateTime::from_timestamp(last, 0)
+        .map(|t| t.date_naive())
+        .unwrap_or_default();
+    Ok(day.succ_opt().unwrap_or(day))
+}
+
+/// Seconds since the epoch at midnight (UTC) starting `day`.
+pub fn day_start(day: NaiveDate) -> i64 {
+    day.and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc().timestamp())
+        .unwrap_or(0)
 }
 
 /// Lower-case, `[a-z0-9_]` only, so feature names are stable column names.

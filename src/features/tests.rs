@@ -137,3 +137,16 @@ fn scaling_imputes_and_weights() {
     // Median of log1p(monetary) over [24, 27, 0] is log1p(24): A sits at the centre.
     close(s.matrix[[0, j]], 0.0);
 }
+
+#[test]
+fn as_of_in_the_past_leaves_out_the_future() {
+    let (_d, shop, _) = shop();
+    let cut_day = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+    let (past, dropped) = shop.before(day_start(cut_day)).unwrap();
+    // A's second order and B's order, and C's November event; undated reviews stay.
+    assert_eq!(dropped, 3);
+    let cfg = Config::from_toml_str("[features]\nas_of = \"2024-06-01\"\n", "t").unwrap();
+    let f = build(&past, &cfg).unwrap();
+    assert_eq!(f.get("frequency").unwrap(), &[1.0, 0.0, 0.0]);
+    close(f.get("recency_days").unwrap()[0], 121.0);
+}
