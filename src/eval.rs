@@ -14,6 +14,8 @@ use crate::report::ASSIGNMENTS;
 pub enum EvalError {
     #[error("cannot read {path}: {message}")]
     Read { path: String, message: String },
+    #[error("archetype '{0}' in --merge is not in the truth file (it has: {1})")]
+    UnknownArchetype(String, String),
     #[error(
         "{0} customers of the run are missing from the truth file; is it the truth of this data?"
     )]
@@ -73,6 +75,14 @@ pub fn ari_against_truth(
 pub fn agreement(run: &Path, truth: &Path, merge: &[Vec<String>]) -> Result<Agreement, EvalError> {
     let (seg_ids, segs) = read_pairs(&run.join(ASSIGNMENTS), "segment")?;
     let (truth_ids, archetypes) = read_pairs(truth, "archetype")?;
+    let mut known: Vec<&str> = archetypes.iter().map(String::as_str).collect();
+    known.sort_unstable();
+    known.dedup();
+    for a in merge.iter().flatten() {
+        if known.binary_search(&a.as_str()).is_err() {
+            return Err(EvalError::UnknownArchetype(a.clone(), known.join(", ")));
+        }
+    }
     let mut canon: HashMap<&str, &str> = HashMap::new();
     for group in merge {
         if let Some(first) = group.first() {

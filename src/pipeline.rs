@@ -70,10 +70,16 @@ pub fn segment(
         let (cut, dropped) = shop
             .before(features::day_start(as_of))
             .map_err(features::FeatureError::from)?;
+        if cut.orders.height() == 0 {
+            return Err(DataError::NothingBefore {
+                as_of: as_of.to_string(),
+            }
+            .into());
+        }
         if dropped > 0 {
             shop = cut;
             shop.warnings.push(format!(
-                "left out {dropped} order lines, events and reviews dated on or after the as-of date {as_of}"
+                "left out {dropped} customers, order lines, events and reviews dated on or after the as-of date {as_of}"
             ));
         }
     }
@@ -92,6 +98,10 @@ pub fn segment(
     let s = Instant::now();
     let detail = |m: &str| progress(Progress::Detail(m.to_string()));
     let clustering = cluster::cluster(&scaled.matrix, &cfg.cluster, cfg.seed, &detail)?;
+    for note in &clustering.notes {
+        progress(Progress::Warning(note.clone()));
+        shop.warnings.push(note.clone());
+    }
     t.cluster_ms = s.elapsed().as_millis();
 
     progress(Progress::Stage("projecting to 2-D"));

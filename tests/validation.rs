@@ -405,3 +405,203 @@ fn customers_without_orders_are_segmented_too() {
     let v: serde_json::Value = serde_json::from_slice(&o).unwrap();
     assert_eq!(v["customers"], 62);
 }
+
+#[test]
+fn too_many_fields_names_the_row() {
+    let body = orders_with_line("x1,C001,2024-03-01,P1,books,4,1,0,false,surplus");
+    expect_data_error(
+        &[("orders.csv", &body)],
+        &["orders.csv", &appended_row(), "10 fields", "header has 9"],
+    );
+}
+
+#[test]
+fn unclosed_quote_names_the_row_and_stays_short() {
+    let body = orders_with_line("x1,C001,2024-03-01,\"P1,books,4,1,0,false");
+    let (_dir, data, out) = shop(&[("orders.csv", &body)]);
+    let a = segment(&data, &out, &[]).assert().code(3);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(
+        err.contains(&appended_row()) && err.contains("never closed"),
+        "{err}"
+    );
+    assert!(err.len() < 1000, "error message is {} bytes", err.len());
+}
+
+#[test]
+fn trailing_blank_lines_are_ignored() {
+    let mut body = orders_csv();
+    body.push_str("\n\r\n,,,,,,,,\n\n");
+    let (_dir, data, out) = shop(&[("orders.csv", body.as_bytes())]);
+    segment(&data, &out, &["--k", "2"]).assert().success();
+}
+
+#[test]
+fn duplicate_header_names_are_an_error() {
+    let body = orders_csv().replacen("category", "customer_id", 1);
+    expect_data_error(
+        &[("orders.csv", body.as_bytes())],
+        &["orders.csv", "'customer_id' appears more than once"],
+    );
+}
+
+#[test]
+fn extra_columns_named_like_internal_ones_are_kept_aside() {
+    let mut body = String::new();
+    for (i, line) in orders_csv().lines().enumerate() {
+        body.push_str(line);
+        body.push_str(if i == 0 { ",segment,ts\n" } else { ",vip,x\n" });
+    }
+    let (_dir, data, out) = shop(&[("orders.csv", body.as_bytes())]);
+    segment(&data, &out, &["--k", "2"]).assert().success();
+}
+
+#[test]
+fn a_category_called_other_does_not_clash() {
+    let body = orders_csv().replace(",books,", ",Other,");
+    let (_dir, data, out) = shop(&[("orders.csv", body.as_bytes())]);
+    segment(&data, &out, &["--k", "2"]).assert().success();
+}
+
+#[test]
+fn all_weights_zero_is_a_clear_error() {
+    let (_dir, data, out) = shop(&[("orders.csv", orders_csv().as_bytes())]);
+    let cfg = data.parent().unwrap().join("seglens.toml");
+    std::fs::write(&cfg, "[features.weights]\n\"*\" = 0\n").unwrap();
+    let a = segment(&data, &out, &["--config", cfg.to_str().unwrap()])
+        .assert()
+        .code(1);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(
+        err.contains("weight 0") && !err.contains("panicked"),
+        "{err}"
+    );
+    assert!(!out.exists(), "no output directory for a failed run");
+}
+
+/// One bad line among the valid ones is dropped with a warning naming the problem and the row.
+fn expect_dropped_row(line: &str, what: &str) {
+    let body = orders_with_line(line);
+    let (_dir, data, out) = shop(&[("orders.csv", &body)]);
+    assert_cmd::Command::cargo_bin("seglens")
+        .unwrap()
+        .args(["segment", "--k", "2", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(
+            predicate::str::contains(what)
+                .and(predicate::str::contains("dropped 1 of"))
+                .and(predicate::str::contains(appended_row())),
+        );
+}
+
+#[test]
+fn discount_above_line_value_is_a_row_problem() {
+    expect_dropped_row(
+        "x1,C001,2024-03-01,P1,books,4,1,500,false",
+        "discount larger than the line's value",
+    );
+}
+
+#[test]
+fn dates_outside_1970_2099_are_row_problems() {
+    expect_dropped_row(
+        "x1,C001,9999-12-31,P1,books,4,1,0,false",
+        "before 1970 or after 2099",
+    );
+}
+
+#[test]
+fn as_of_before_every_order_is_an_error() {
+    let (_dir, data, out) = shop(&[("orders.csv", orders_csv().as_bytes())]);
+    segment(&data, &out, &["--as-of", "2020-01-01"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("before the as-of date 2020-01-01"));
+}
+
+#[test]
+fn parquet_datetimes_dates_decimals_and_categoricals_load() {
+    use polars::prelude::*;
+    let (_dir, data, out) = shop(&[
+        ("orders.csv", orders_csv().as_bytes()),
+        ("customers.csv", customers_csv().as_bytes()),
+    ]);
+    let read = |name: &str| {
+        CsvReadOptions::default()
+            .with_infer_schema_length(Some(0))
+            .try_into_reader_with_file_path(Some(data.join(name)))
+            .unwrap()
+            .finish()
+            .unwrap()
+    };
+    let secs = |df: &DataFrame, c: &str| -> Vec<i64> {
+        df.column(c)
+            .unwrap()
+            .str()
+            .unwrap()
+            .into_iter()
+            .map(|v| seglens::data::parse_timestamp(v.unwrap()).unwrap())
+            .collect()
+    };
+    let mut orders = read("orders.csv");
+    let micros: Vec<i64> = secs(&orders, "order_date")
+        .iter()
+        .map(|s| s * 1_000_000)
+        .collect();
+    let when = Series::new("order_date".into(), micros)
+        .cast(&DataType::Datetime(TimeUnit::Microseconds, None))
+        .unwrap();
+    orders.with_column(when).unwrap();
+    let price = orders
+        .column("unit_price")
+        .unwrap()
+        .cast(&DataType::Float64)
+        .unwrap()
+        .cast(&DataType::Decimal(Some(10), Some(2)))
+        .unwrap();
+    orders.with_column(price).unwrap();
+    let cat = orders
+        .column("category")
+        .unwrap()
+        .cast(&DataType::Categorical(None, Default::default()))
+        .unwrap();
+    orders.with_column(cat).unwrap();
+    let mut customers = read("customers.csv");
+    let days: Vec<i32> = secs(&customers, "signup_date")
+        .iter()
+        .map(|s| (s / 86_400) as i32)
+        .collect();
+    let signup = Series::new("signup_date".into(), days)
+        .cast(&DataType::Date)
+        .unwrap();
+    customers.with_column(signup).unwrap();
+
+    let pq = data.parent().unwrap().join("pq");
+    std::fs::create_dir_all(&pq).unwrap();
+    for (name, df) in [
+        ("orders.parquet", &mut orders),
+        ("customers.parquet", &mut customers),
+    ] {
+        let mut f = std::fs::File::create(pq.join(name)).unwrap();
+        ParquetWriter::new(&mut f).finish(df).unwrap();
+    }
+    let csv_out = data.parent().unwrap().join("csv_out");
+    segment(&data, &csv_out, &["--k", "2"]).assert().success();
+    segment(&pq, &out, &["--k", "2"]).assert().success();
+    let features = |p: &std::path::Path| {
+        ParquetReader::new(std::fs::File::open(p.join("features.parquet")).unwrap())
+            .finish()
+            .unwrap()
+    };
+    let (a, b) = (features(&csv_out), features(&out));
+    for c in ["recency_days", "tenure_days", "monetary"] {
+        assert!(
+            a.column(c).unwrap().equals(b.column(c).unwrap()),
+            "{c} differs between CSV and Parquet"
+        );
+    }
+}

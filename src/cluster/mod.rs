@@ -27,6 +27,8 @@ pub enum ClusterError {
         "only {n} customers: at least {need} are needed for {k} segments; lower --k or add data"
     )]
     TooFew { n: usize, k: usize, need: usize },
+    #[error("no features to cluster on: every feature has weight 0 in [features.weights]; give at least one a weight above 0")]
+    NoFeatures,
     #[error("k-means failed for k={k}: {message}")]
     KMeans { k: usize, message: String },
     #[error("GMM failed for k={k}: {message}; try --algo kmeans, or raise cluster.gmm_reg in the config")]
@@ -76,6 +78,9 @@ pub struct Clustering {
     pub k_rule: String,
     pub search_sample: usize,
     pub silhouette_sample: usize,
+    /// Things the user should know about the result (fewer segments than asked, one dominant
+    /// DBSCAN cluster), also written to run.json as warnings.
+    pub notes: Vec<String>,
 }
 
 /// Documented rule for auto-K.
@@ -92,6 +97,9 @@ pub fn cluster(
     progress: &dyn Fn(&str),
 ) -> Result<Clustering, ClusterError> {
     let n = x.nrows();
+    if x.ncols() == 0 {
+        return Err(ClusterError::NoFeatures);
+    }
     let search_idx = sample_indices(n, cfg.search_sample, seed);
     let xs = x.select(Axis(0), &search_idx);
     let sil_idx = sample_indices(xs.nrows(), cfg.silhouette_sample, seed ^ 0x5111);
@@ -151,7 +159,15 @@ pub fn cluster(
     let raw: Vec<Option<usize>> = argmax_rows(&probabilities).into_iter().map(Some).collect();
     let order = size_order(raw.iter().flatten().copied(), k);
     let (labels, centroids, probabilities) = renumber(&raw, &order, &centroids, &probabilities);
+    let asked = centroids.nrows();
     let (k, centroids, probabilities) = drop_empty(&labels, centroids, probabilities);
+    let mut notes = Vec::new();
+    if k < asked {
+        notes.push(format!(
+            "only {k} of the {asked} segments received customers: the customers' features do not \
+             separate further"
+        ));
+    }
     let labels_u: Vec<usize> = labels.iter().map(|&l| l as usize).collect();
     let quality = final_quality(x, &labels_u, k, cfg, seed, table[best].stability);
 
@@ -170,6 +186,7 @@ pub fn cluster(
         },
         search_sample: search_idx.len(),
         silhouette_sample: sil_idx.len(),
+        notes,
     })
 }
 
@@ -474,6 +491,15 @@ fn dbscan(
     let lm: Vec<usize> = members.iter().map(|&i| labels[i] as usize).collect();
     let mut quality = final_quality(&xm, &lm, k, cfg, seed, None);
     quality.inertia = None;
+    let mut notes = Vec::new();
+    let largest = lm.iter().filter(|&&l| l == 0).count();
+    if largest as f64 > 0.9 * x.nrows() as f64 {
+        notes.push(format!(
+            "DBSCAN put {largest} of {} customers in one segment (eps = {eps:.3}); lower \
+             cluster.dbscan_eps or use --algo kmeans",
+            x.nrows()
+        ));
+    }
     Ok(Clustering {
         algo: Algo::Dbscan,
         k,
@@ -489,10 +515,12 @@ fn dbscan(
         ),
         search_sample: search_idx.len(),
         silhouette_sample: cfg.silhouette_sample.min(x.nrows()),
+        notes,
     })
 }
 
-/// The 90th percentile of each sampled point's distance to its `min_points`-th neighbour.
+/// The median of each sampled point's distance to its `min_points`-th neighbour: half of the
+/// customers are then core points of a dense neighbourhood.
 fn estimate_eps(xs: &Array2<f64>, min_points: usize, seed: u64) -> f64 {
     let idx = sample_indices(xs.nrows(), 2000, seed ^ 0xE95);
     let s = xs.select(Axis(0), &idx);
@@ -509,7 +537,7 @@ fn estimate_eps(xs: &Array2<f64>, min_points: usize, seed: u64) -> f64 {
         })
         .collect();
     d.sort_by(f64::total_cmp);
-    d.get(d.len() * 9 / 10).copied().unwrap_or(1.0).max(1e-6)
+    d.get(d.len() / 2).copied().unwrap_or(1.0).max(1e-6)
 }
 
 /// Seeded sample of `min(m, n)` row indices, sorted (all rows when n <= m).

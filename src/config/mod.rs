@@ -192,13 +192,7 @@ impl Config {
             path: path.to_path_buf(),
             source,
         })?;
-        Self::from_toml_str(&text, &path.display().to_string()).map_err(|e| match e {
-            ConfigError::Invalid { message, .. } => ConfigError::Parse {
-                path: path.to_path_buf(),
-                message,
-            },
-            other => other,
-        })
+        Self::from_toml_str(&text, &path.display().to_string())
     }
 
     /// Parses a (partial) TOML document and merges it over the embedded defaults.
@@ -209,7 +203,10 @@ impl Config {
         };
         let mut base: toml::Value =
             toml::from_str(DEFAULT_TOML).map_err(|e| invalid(format!("embedded defaults: {e}")))?;
-        let user: toml::Value = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        let user: toml::Value = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: PathBuf::from(origin),
+            message: e.to_string(),
+        })?;
         merge(&mut base, user);
         let cfg: Config = base
             .try_into()
@@ -269,6 +266,14 @@ impl Config {
                     TABLES.join(", ")
                 ));
             };
+            let mut targets = std::collections::BTreeMap::new();
+            for (canonical, theirs) in map {
+                if let Some(other) = targets.insert(theirs.as_str(), canonical.as_str()) {
+                    return Err(format!(
+                        "[columns.{table}] maps both {other} and {canonical} to '{theirs}'; each column can be mapped once"
+                    ));
+                }
+            }
             for canonical in map.keys() {
                 if !known.contains(&canonical.as_str()) {
                     return Err(format!(

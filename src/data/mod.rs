@@ -147,6 +147,19 @@ pub enum DataError {
         share: f64,
         max: f64,
     },
+    #[error("{file}, row {row}: {found} fields where the header has {expected}; check quoting (a comma inside a value must be in double quotes) and that no field is missing or extra")]
+    RaggedRow {
+        file: PathBuf,
+        row: usize,
+        found: usize,
+        expected: usize,
+    },
+    #[error("{file}, row {row}: a quoted value opened here is never closed; add the closing double quote")]
+    UnclosedQuote { file: PathBuf, row: usize },
+    #[error("{file}: column '{column}' appears more than once in the header; rename or remove one of them")]
+    DuplicateColumn { file: PathBuf, column: String },
+    #[error("no order lines are dated before the as-of date {as_of}: choose a later --as-of")]
+    NothingBefore { as_of: String },
     #[error("{file}: internal data error: {message}")]
     Polars { file: PathBuf, message: String },
 }
@@ -193,9 +206,9 @@ pub struct Shop {
 }
 
 impl Shop {
-    /// The shop as it was before `ts` (seconds): order lines, events and dated reviews from `ts` on
-    /// are left out, so features "as of" a past date never see the future. Returns the shop and how
-    /// many rows were left out.
+    /// The shop as it was before `ts` (seconds): customers who signed up, and order lines, events
+    /// and dated reviews from `ts` on are left out, so features "as of" a past date never see the
+    /// future. Returns the shop and how many rows were left out.
     pub fn before(&self, ts: i64) -> PolarsResult<(Shop, usize)> {
         let cut = |df: &DataFrame| -> PolarsResult<DataFrame> {
             df.clone()
@@ -206,14 +219,24 @@ impl Shop {
         let orders = cut(&self.orders)?;
         let events = self.events.as_ref().map(cut).transpose()?;
         let reviews = self.reviews.as_ref().map(cut).transpose()?;
-        let before = self.orders.height()
+        // Customers who signed up on or after the date did not exist yet.
+        let customers = self
+            .customers
+            .clone()
+            .lazy()
+            .filter(col("signup_ts").lt(lit(ts)).or(col("signup_ts").is_null()))
+            .collect()?;
+        let before = self.customers.height()
+            + self.orders.height()
             + self.events.as_ref().map_or(0, DataFrame::height)
             + self.reviews.as_ref().map_or(0, DataFrame::height);
-        let after = orders.height()
+        let after = customers.height()
+            + orders.height()
             + events.as_ref().map_or(0, DataFrame::height)
             + reviews.as_ref().map_or(0, DataFrame::height);
         Ok((
             Shop {
+                customers,
                 orders,
                 events,
                 reviews,
@@ -286,7 +309,13 @@ pub fn load(dir: &Path, cfg: &Config) -> Result<Shop, DataError> {
         Some((df, src)) => Some(customers_table(df, &src)?),
         None => None,
     };
-    let mut orders = orders_table(orders_raw, &orders_src, products.as_ref())?;
+    let mut orders = orders_table(
+        orders_raw,
+        &orders_src,
+        products.as_ref(),
+        max_bad,
+        &mut warnings,
+    )?;
     let mut events = match raw.remove("events") {
         Some((df, src)) => Some((events_table(df, &src)?, src)),
         None => None,
@@ -436,7 +465,8 @@ fn read_csv(mut bytes: Vec<u8>, src: &Source) -> Result<DataFrame, DataError> {
             column,
         });
     }
-    CsvReadOptions::default()
+    let records = check_structure(&bytes, src)?;
+    let df = CsvReadOptions::default()
         .with_has_header(true)
         .with_infer_schema_length(Some(0))
         .with_raise_if_empty(false)
@@ -445,8 +475,110 @@ fn read_csv(mut bytes: Vec<u8>, src: &Source) -> Result<DataFrame, DataError> {
         .finish()
         .map_err(|e| DataError::Csv {
             file: src.file.clone(),
-            message: e.to_string(),
-        })
+            message: e.to_string().chars().take(300).collect(),
+        })?;
+    // Blank lines or rows of bare commas at the end of a file (editors and spreadsheets add them).
+    Ok(if df.height() > records {
+        df.slice(0, records)
+    } else {
+        df
+    })
+}
+
+/// One pass over a CSV text that checks what polars would report without a row number: every row
+/// has the header's number of fields, quotes are closed, header names are unique. Returns the
+/// number of data rows up to the last non-empty one.
+fn check_structure(bytes: &[u8], src: &Source) -> Result<usize, DataError> {
+    let mut row = 1usize;
+    let mut fields = 1usize;
+    let mut content = false;
+    let mut field_start = true;
+    let mut in_quotes = false;
+    let mut quote_row = 0usize;
+    let mut expected = 0usize;
+    let mut last_content_row = 1usize;
+    let mut header_end = bytes.len();
+    let mut i = 0;
+    let mut end_row =
+        |row: usize, fields: usize, content: bool, at: usize| -> Result<(), DataError> {
+            if row == 1 {
+                expected = fields;
+                header_end = at;
+            } else if content {
+                if fields != expected {
+                    return Err(DataError::RaggedRow {
+                        file: src.file.clone(),
+                        row,
+                        found: fields,
+                        expected,
+                    });
+                }
+                last_content_row = row;
+            }
+            Ok(())
+        };
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_quotes {
+            if b == b'"' {
+                if bytes.get(i + 1) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    in_quotes = false;
+                }
+            }
+            i += 1;
+            continue;
+        }
+        match b {
+            b'"' if field_start => {
+                in_quotes = true;
+                quote_row = row;
+                content = true;
+                field_start = false;
+            }
+            b',' => {
+                fields += 1;
+                field_start = true;
+            }
+            b'\n' => {
+                end_row(row, fields, content, i)?;
+                row += 1;
+                fields = 1;
+                content = false;
+                field_start = true;
+            }
+            b'\r' => {}
+            _ => {
+                content = true;
+                field_start = false;
+            }
+        }
+        i += 1;
+    }
+    if in_quotes {
+        return Err(DataError::UnclosedQuote {
+            file: src.file.clone(),
+            row: quote_row,
+        });
+    }
+    if content || row == 1 {
+        end_row(row, fields, content, bytes.len())?;
+    }
+    let mut seen = HashSet::new();
+    for name in String::from_utf8_lossy(&bytes[..header_end.min(bytes.len())])
+        .trim_end_matches('\r')
+        .split(',')
+    {
+        let name = name.trim().trim_matches('"').trim();
+        if !name.is_empty() && !seen.insert(name.to_string()) {
+            return Err(DataError::DuplicateColumn {
+                file: src.file.clone(),
+                column: name.to_string(),
+            });
+        }
+    }
+    Ok(last_content_row.saturating_sub(1))
 }
 
 /// Row (header = 1) and column name of a byte offset in a CSV text, honouring quotes.
@@ -479,60 +611,77 @@ fn locate_offset(bytes: &[u8], offset: usize) -> (usize, String) {
     (row, column)
 }
 
-/// Applies `[columns.TABLE]`: renames the user's column to the canonical name.
+/// Largest quantity accepted on an order line.
+const MAX_QUANTITY: f64 = 1e9;
+/// Largest price x quantity accepted on an order line (beyond it, units are surely wrong).
+const MAX_LINE_VALUE: f64 = 1e12;
+/// 1970-01-01 and 2100-01-01 in epoch seconds: dates outside are typos such as 9999-12-31.
+const TS_MIN: i64 = 0;
+const TS_MAX: i64 = 4_102_444_800;
+
+fn plausible_ts(t: i64) -> bool {
+    (TS_MIN..TS_MAX).contains(&t)
+}
+
+/// Column names seglens adds to loaded tables; a user column with one of these names is kept as
+/// `NAME_original` so it cannot collide.
+const INTERNAL_COLUMNS: &[&str] = &["ts", "signup_ts", "segment", "gross", "net"];
+
+/// Applies `[columns.TABLE]` in one step: trims header whitespace, renames the user's columns to
+/// canonical names, and moves aside columns whose names are taken (a canonical name that is mapped
+/// from another column, or an internal name) as `NAME_original`.
 fn rename_columns(df: &mut DataFrame, src: &Source, cfg: &Config) -> Result<(), DataError> {
-    // Trim stray whitespace in headers ("customer_id " is a common export artefact).
-    let names: Vec<String> = df
+    let original: Vec<String> = df
         .get_column_names()
         .iter()
-        .map(|s| s.to_string())
+        .map(|s| s.trim().to_string())
         .collect();
-    for name in &names {
-        let trimmed = name.trim();
-        if trimmed != name {
-            df.rename(name, trimmed.into()).map_err(|e| src.polars(e))?;
+    let empty = std::collections::BTreeMap::new();
+    let map = cfg.columns.get(src.table).unwrap_or(&empty);
+    for (canonical, theirs) in map {
+        if !original.iter().any(|c| c == theirs) {
+            return Err(DataError::MappedColumnMissing {
+                file: src.file.clone(),
+                table: src.table.into(),
+                canonical: canonical.clone(),
+                theirs: theirs.clone(),
+                found: original.join(", "),
+            });
         }
     }
-    if let Some(map) = cfg.columns.get(src.table) {
-        for (canonical, theirs) in map {
-            if canonical == theirs {
-                continue;
-            }
-            let present: Vec<String> = df
-                .get_column_names()
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
-            if !present.iter().any(|c| c == theirs) {
-                return Err(DataError::MappedColumnMissing {
-                    file: src.file.clone(),
-                    table: src.table.into(),
-                    canonical: canonical.clone(),
-                    theirs: theirs.clone(),
-                    found: present.join(", "),
-                });
-            }
-            if present.iter().any(|c| c == canonical) {
-                // The file also has a column with the canonical name: keep it as an attribute.
-                df.rename(canonical, format!("{canonical}_original").into())
-                    .map_err(|e| src.polars(e))?;
-            }
-            df.rename(theirs, canonical.as_str().into())
-                .map_err(|e| src.polars(e))?;
-        }
-    }
-    let present: Vec<String> = df
-        .get_column_names()
+    let known = canonical_columns(src.table).unwrap_or_default();
+    let renamed: Vec<String> = original
         .iter()
-        .map(|s| s.to_string())
+        .map(|name| {
+            if let Some((canonical, _)) = map.iter().find(|(_, theirs)| *theirs == name) {
+                canonical.clone()
+            } else if map.contains_key(name)
+                || (INTERNAL_COLUMNS.contains(&name.as_str()) && !known.contains(&name.as_str()))
+            {
+                format!("{name}_original")
+            } else {
+                name.clone()
+            }
+        })
         .collect();
+    let mut seen = HashSet::new();
+    for name in &renamed {
+        if !seen.insert(name.as_str()) {
+            return Err(DataError::DuplicateColumn {
+                file: src.file.clone(),
+                column: name.clone(),
+            });
+        }
+    }
+    df.set_column_names(renamed.iter().map(String::as_str))
+        .map_err(|e| src.polars(e))?;
     for (name, required) in spec(src.table).unwrap_or(&[]) {
-        if *required && !present.iter().any(|c| c == name) {
+        if *required && !renamed.iter().any(|c| c == name) {
             return Err(DataError::MissingColumn {
                 file: src.file.clone(),
                 table: src.table.into(),
                 column: (*name).into(),
-                found: present.join(", "),
+                found: original.join(", "),
             });
         }
     }
@@ -652,60 +801,61 @@ impl<'a> Checker<'a> {
             .column(name)
             .map_err(|e| self.src.polars(e))?
             .as_materialized_series();
-        let values: Vec<Option<f64>> = if col.dtype().is_primitive_numeric() {
-            let f = col
-                .cast(&DataType::Float64)
-                .map_err(|e| self.src.polars(e))?;
-            let ca = f.f64().map_err(|e| self.src.polars(e))?;
-            let mut out = Vec::with_capacity(ca.len());
-            for (i, v) in ca.into_iter().enumerate() {
-                if let Some(x) = v {
-                    if !x.is_finite() {
-                        return Err(self.bad(
-                            i,
-                            name,
-                            &x.to_string(),
-                            "not a finite number",
-                            "replace it with a number",
-                        ));
+        let values: Vec<Option<f64>> =
+            if col.dtype().is_primitive_numeric() || matches!(col.dtype(), DataType::Decimal(..)) {
+                let f = col
+                    .cast(&DataType::Float64)
+                    .map_err(|e| self.src.polars(e))?;
+                let ca = f.f64().map_err(|e| self.src.polars(e))?;
+                let mut out = Vec::with_capacity(ca.len());
+                for (i, v) in ca.into_iter().enumerate() {
+                    if let Some(x) = v {
+                        if !x.is_finite() {
+                            return Err(self.bad(
+                                i,
+                                name,
+                                &x.to_string(),
+                                "not a finite number",
+                                "replace it with a number",
+                            ));
+                        }
+                    }
+                    out.push(v);
+                }
+                out
+            } else {
+                // polars parses the well-formed cells in bulk; the rest are checked one by one so the
+                // first bad cell can be named.
+                let s = self.strings(name)?;
+                let ca = s.str().map_err(|e| self.src.polars(e))?;
+                let fast = s.cast(&DataType::Float64).map_err(|e| self.src.polars(e))?;
+                let fast = fast.f64().map_err(|e| self.src.polars(e))?;
+                let mut out = Vec::with_capacity(ca.len());
+                for (i, (v, f)) in ca.into_iter().zip(fast).enumerate() {
+                    if let Some(x) = f.filter(|x| x.is_finite()) {
+                        out.push(Some(x));
+                        continue;
+                    }
+                    let t = v.map(str::trim).unwrap_or("");
+                    if t.is_empty() {
+                        out.push(None);
+                        continue;
+                    }
+                    match parse::parse_number(t) {
+                        Some(x) => out.push(Some(x)),
+                        None => {
+                            return Err(self.bad(
+                                i,
+                                name,
+                                t,
+                                "not a number",
+                                "use digits with '.' as the decimal point, no currency symbols",
+                            ))
+                        }
                     }
                 }
-                out.push(v);
-            }
-            out
-        } else {
-            // polars parses the well-formed cells in bulk; the rest are checked one by one so the
-            // first bad cell can be named.
-            let s = self.strings(name)?;
-            let ca = s.str().map_err(|e| self.src.polars(e))?;
-            let fast = s.cast(&DataType::Float64).map_err(|e| self.src.polars(e))?;
-            let fast = fast.f64().map_err(|e| self.src.polars(e))?;
-            let mut out = Vec::with_capacity(ca.len());
-            for (i, (v, f)) in ca.into_iter().zip(fast).enumerate() {
-                if let Some(x) = f.filter(|x| x.is_finite()) {
-                    out.push(Some(x));
-                    continue;
-                }
-                let t = v.map(str::trim).unwrap_or("");
-                if t.is_empty() {
-                    out.push(None);
-                    continue;
-                }
-                match parse::parse_number(t) {
-                    Some(x) => out.push(Some(x)),
-                    None => {
-                        return Err(self.bad(
-                            i,
-                            name,
-                            t,
-                            "not a number",
-                            "use digits with '.' as the decimal point, no currency symbols",
-                        ))
-                    }
-                }
-            }
-            out
-        };
+                out
+            };
         for (i, v) in values.iter().enumerate() {
             match v {
                 None if required => {
@@ -741,6 +891,20 @@ impl<'a> Checker<'a> {
         if !self.has(name) {
             return Ok(None);
         }
+        if let Some(native) = self.native_timestamps(name)? {
+            if required {
+                if let Some(i) = native.iter().position(Option::is_none) {
+                    return Err(self.bad(
+                        i,
+                        name,
+                        "",
+                        "missing date",
+                        "every row needs a date here",
+                    ));
+                }
+            }
+            return Ok(Some(native));
+        }
         let s = self.strings(name)?;
         let ca = s.str().map_err(|e| self.src.polars(e))?;
         let mut out = Vec::with_capacity(ca.len());
@@ -773,6 +937,42 @@ impl<'a> Checker<'a> {
             }
         }
         Ok(Some(out))
+    }
+
+    /// Parquet Date and Datetime columns (any unit, with or without a time zone) read as epoch
+    /// seconds directly; None for other types.
+    fn native_timestamps(&self, name: &str) -> Result<Option<Vec<Option<i64>>>, DataError> {
+        let col = self
+            .df
+            .column(name)
+            .map_err(|e| self.src.polars(e))?
+            .as_materialized_series();
+        let per_second = match col.dtype() {
+            DataType::Date => {
+                let days = col
+                    .to_physical_repr()
+                    .cast(&DataType::Int64)
+                    .map_err(|e| self.src.polars(e))?;
+                let days = days.i64().map_err(|e| self.src.polars(e))?;
+                return Ok(Some(
+                    days.into_iter().map(|d| d.map(|d| d * 86_400)).collect(),
+                ));
+            }
+            DataType::Datetime(TimeUnit::Nanoseconds, _) => 1_000_000_000,
+            DataType::Datetime(TimeUnit::Microseconds, _) => 1_000_000,
+            DataType::Datetime(TimeUnit::Milliseconds, _) => 1_000,
+            _ => return Ok(None),
+        };
+        let raw = col
+            .to_physical_repr()
+            .cast(&DataType::Int64)
+            .map_err(|e| self.src.polars(e))?;
+        let raw = raw.i64().map_err(|e| self.src.polars(e))?;
+        Ok(Some(
+            raw.into_iter()
+                .map(|t| t.map(|t| t.div_euclid(per_second)))
+                .collect(),
+        ))
     }
 
     fn bools(&self, name: &str) -> Result<Option<Vec<bool>>, DataError> {
@@ -935,6 +1135,8 @@ fn orders_table(
     df: DataFrame,
     src: &Source,
     products: Option<&DataFrame>,
+    max_bad: f64,
+    warnings: &mut Vec<String>,
 ) -> Result<DataFrame, DataError> {
     let c = Checker { df: &df, src };
     let n = df.height();
@@ -960,13 +1162,15 @@ fn orders_table(
             for (i, v) in q.into_iter().enumerate() {
                 match v {
                     None => out.push(1),
-                    Some(x) if x >= 1.0 && x.fract() == 0.0 => out.push(x as i64),
+                    Some(x) if (1.0..=MAX_QUANTITY).contains(&x) && x.fract() == 0.0 => {
+                        out.push(x as i64)
+                    }
                     Some(x) => {
                         return Err(c.bad(
                             i,
                             "quantity",
                             &x.to_string(),
-                            "quantity must be a whole number greater than 0",
+                            "quantity must be a whole number from 1 to 1e9",
                             "fix the row, or remove it if it is a cancellation",
                         ))
                     }
@@ -980,6 +1184,23 @@ fn orders_table(
         .map(|v| v.into_iter().map(|d| d.unwrap_or(0.0)).collect())
         .unwrap_or_else(|| vec![0.0; n]);
     let returned = c.bools("returned")?.unwrap_or_else(|| vec![false; n]);
+    for i in 0..n {
+        let gross = unit_price[i] * quantity[i] as f64;
+        if !(gross.is_finite() && gross <= MAX_LINE_VALUE) {
+            return Err(c.bad(
+                i,
+                "unit_price",
+                &unit_price[i].to_string(),
+                "price x quantity is implausibly large",
+                "check the units of unit_price and quantity",
+            ));
+        }
+    }
+    // Lines whose discount exceeds their value, or dated outside 1970-2099, are row-level problems.
+    let discount_ok: Vec<bool> = (0..n)
+        .map(|i| discount[i] <= unit_price[i] * quantity[i] as f64 * (1.0 + 1e-9) + 0.005)
+        .collect();
+    let date_ok: Vec<bool> = ts.iter().map(|t| plausible_ts(*t)).collect();
 
     // Category: the order line's own, else the product's, else "unknown".
     let own = c.opt_text("category")?;
@@ -1017,7 +1238,7 @@ fn orders_table(
     let mut cols = vec![
         col_of(order_id),
         col_of(customer_id),
-        Column::new("ts".into(), ts),
+        Column::new("ts".into(), ts.clone()),
         col_of(product_id),
         col_of(category),
         Column::new("unit_price".into(), unit_price),
@@ -1026,7 +1247,27 @@ fn orders_table(
         Column::new("returned".into(), returned),
     ];
     cols.extend(c.extras());
-    frame(src, cols)
+    let out = frame(src, cols)?;
+    let out = filter_bad(
+        out,
+        src,
+        &discount_ok,
+        "have a discount larger than the line's value (unit_price x quantity)",
+        max_bad,
+        warnings,
+    )?;
+    let date_ok: Vec<bool> = (0..n)
+        .filter(|&i| discount_ok[i])
+        .map(|i| date_ok[i])
+        .collect();
+    filter_bad(
+        out,
+        src,
+        &date_ok,
+        "have an order_date before 1970 or after 2099",
+        max_bad,
+        warnings,
+    )
 }
 
 fn events_table(df: DataFrame, src: &Source) -> Result<DataFrame, DataError> {

@@ -390,6 +390,7 @@ pub fn build(shop: &Shop, cfg: &Config) -> Result<Features, FeatureError> {
     );
     feats.extend(event_feats);
     feats.extend(review_feats);
+    make_names_unique(&mut feats);
 
     let rfm = rfm_scores(&feats[0].values, &frequency, &monetary);
     let rfm_segment = rfm.iter().map(rfm_segment).collect();
@@ -431,6 +432,24 @@ pub fn day_start(day: NaiveDate) -> i64 {
         .unwrap_or(0)
 }
 
+/// Categories or event types whose names differ only in punctuation or case ("Home & Garden",
+/// "home garden"), or a real category called "other", would give two columns one name: later ones
+/// get `_2`, `_3`, ...
+fn make_names_unique(feats: &mut [Feature]) {
+    let mut seen = std::collections::HashSet::new();
+    for f in feats.iter_mut() {
+        if seen.insert(f.name.clone()) {
+            continue;
+        }
+        let base = f.name.clone();
+        let mut i = 2;
+        while !seen.insert(format!("{base}_{i}")) {
+            i += 1;
+        }
+        f.name = format!("{base}_{i}");
+    }
+}
+
 /// Lower-case, `[a-z0-9_]` only, so feature names are stable column names.
 pub fn feature_slug(name: &str) -> String {
     let mut s: String = name
@@ -441,7 +460,12 @@ pub fn feature_slug(name: &str) -> String {
     while s.contains("__") {
         s = s.replace("__", "_");
     }
-    s.trim_matches('_').to_string()
+    let s = s.trim_matches('_');
+    if s.is_empty() {
+        "unnamed".to_string()
+    } else {
+        s.to_string()
+    }
 }
 
 /// The `top` categories by total gross spend, biggest first (ties by name, for determinism).

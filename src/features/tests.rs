@@ -143,10 +143,44 @@ fn as_of_in_the_past_leaves_out_the_future() {
     let (_d, shop, _) = shop();
     let cut_day = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
     let (past, dropped) = shop.before(day_start(cut_day)).unwrap();
-    // A's second order and B's order, and C's November event; undated reviews stay.
-    assert_eq!(dropped, 3);
+    // A's second order and B's order, C's November event, and B and C themselves (they signed up
+    // on or after the date); undated reviews stay.
+    assert_eq!(dropped, 5);
     let cfg = Config::from_toml_str("[features]\nas_of = \"2024-06-01\"\n", "t").unwrap();
     let f = build(&past, &cfg).unwrap();
-    assert_eq!(f.get("frequency").unwrap(), &[1.0, 0.0, 0.0]);
+    assert_eq!(f.customer_ids, vec!["A"]);
+    assert_eq!(f.get("frequency").unwrap(), &[1.0]);
     close(f.get("recency_days").unwrap()[0], 121.0);
+}
+
+#[test]
+fn clashing_feature_names_are_made_unique() {
+    let mut f: Vec<Feature> = [
+        "cat_share_home_garden",
+        "cat_share_home_garden",
+        "cat_share_other",
+        "cat_share_home_garden",
+    ]
+    .iter()
+    .map(|n| Feature {
+        name: n.to_string(),
+        description: String::new(),
+        transform: Transform::Identity,
+        values: vec![],
+        support: None,
+    })
+    .collect();
+    make_names_unique(&mut f);
+    let names: Vec<&str> = f.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "cat_share_home_garden",
+            "cat_share_home_garden_2",
+            "cat_share_other",
+            "cat_share_home_garden_3"
+        ]
+    );
+    assert_eq!(feature_slug("€€"), "unnamed");
+    assert_eq!(feature_slug("Home & Garden"), "home_garden");
 }

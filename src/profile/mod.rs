@@ -114,6 +114,15 @@ pub fn build(
         .orders
         .clone()
         .lazy()
+        .select([
+            col("customer_id"),
+            col("product_id"),
+            col("category"),
+            col("unit_price"),
+            col("quantity"),
+            col("discount"),
+            col("returned"),
+        ])
         .join(
             assign.lazy(),
             [col("customer_id")],
@@ -121,7 +130,12 @@ pub fn build(
             JoinArgs::new(JoinType::Inner),
         )
         .with_column(
-            (col("unit_price") * col("quantity").cast(DataType::Float64) - col("discount"))
+            // Net spend as in the monetary feature: returned lines count for nothing.
+            when(col("returned"))
+                .then(lit(0.0))
+                .otherwise(
+                    col("unit_price") * col("quantity").cast(DataType::Float64) - col("discount"),
+                )
                 .alias("net"),
         );
     let cat_spend = category_spend(lines.clone())?;

@@ -249,7 +249,11 @@ pub fn summary_table(profiles: &Profiles, clustering: &Clustering) -> String {
         "\n{} segments ({}, {}): silhouette {} (sample of {}), Calinski-Harabasz {}, Davies-Bouldin {}, stability {}",
         clustering.k,
         clustering.algo,
-        if clustering.k_table.len() > 1 { "k chosen automatically" } else { "k fixed" },
+        match (clustering.algo, clustering.k_table.len()) {
+            (crate::config::Algo::Dbscan, _) => "k found by density",
+            (_, 1) => "k fixed",
+            _ => "k chosen automatically",
+        },
         opt(q.silhouette, 3),
         clustering.silhouette_sample,
         opt(q.calinski_harabasz, 0),
