@@ -1104,8 +1104,14 @@ pub fn generate(opts: &DemoOptions) -> Result<DemoSummary, DemoError> {
             "--customers must be at least 1".to_string(),
         ));
     }
+    let created = !opts.out.exists();
     std::fs::create_dir_all(&opts.out).map_err(io_err(&opts.out))?;
-    let truth_path = resolve_truth(opts)?;
+    let truth_path = resolve_truth(opts).inspect_err(|_| {
+        // A refused --truth must not leave an empty output directory behind.
+        if created {
+            let _ = std::fs::remove_dir(&opts.out);
+        }
+    })?;
     let cal = Calendar::new()?;
 
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
@@ -1624,6 +1630,13 @@ mod tests {
         let mut inside = opts(out.clone(), 50, 1);
         inside.truth = Some(out.join("sub/truth.csv"));
         assert!(matches!(generate(&inside), Err(DemoError::Invalid(_))));
+
+        // Refused before anything is written: a new output directory is not left behind.
+        let fresh = dir.path().join("fresh/data");
+        let mut refused = opts(fresh.clone(), 50, 1);
+        refused.truth = Some(fresh.join("truth.csv"));
+        assert!(matches!(generate(&refused), Err(DemoError::Invalid(_))));
+        assert!(!fresh.exists());
 
         let mut explicit = opts(out, 50, 1);
         explicit.truth = Some(dir.path().join("elsewhere/labels.csv"));
