@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::seglens;
+use common::{seglens, segment_json};
 use predicates::prelude::*;
 
 #[test]
@@ -141,17 +141,7 @@ fn fixed_k_and_other_algorithms() {
         .success();
     for (algo, k) in [("kmeans", "5"), ("gmm", "4")] {
         let out = dir.path().join(algo);
-        let o = seglens()
-            .args(["segment", "--json", "--algo", algo, "--k", k, "--data"])
-            .arg(&data)
-            .arg("--out")
-            .arg(&out)
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        let v: serde_json::Value = serde_json::from_slice(&o).unwrap();
+        let v = segment_json(&data, &out, &["--algo", algo, "--k", k]);
         assert_eq!(v["k"].as_u64().unwrap().to_string(), k, "{algo}");
     }
     let out = dir.path().join("dbscan");

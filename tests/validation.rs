@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{customers_csv, no_outputs, orders_csv, seglens, segment, shop};
+use common::{customers_csv, no_outputs, orders_csv, seglens, segment, segment_json, shop};
 use predicates::prelude::*;
 
 /// Runs `segment` on the files and expects a data error whose message contains every `needle`.
@@ -396,13 +396,7 @@ fn customers_without_orders_are_segmented_too() {
         ("orders.csv", orders_csv().as_bytes()),
         ("customers.csv", customers.as_bytes()),
     ]);
-    let o = segment(&data, &out, &["--k", "2", "--json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let v: serde_json::Value = serde_json::from_slice(&o).unwrap();
+    let v = segment_json(&data, &out, &["--k", "2"]);
     assert_eq!(v["customers"], 62);
 }
 

@@ -142,6 +142,12 @@ pub fn build(
     let products = product_buyers(lines)?;
     let names = product_names(shop)?;
 
+    // Population figures are the same for every segment: computed once per feature.
+    let population: Vec<Population> = features
+        .features
+        .iter()
+        .map(|f| Population::of(&f.values))
+        .collect();
     let mut segments = Vec::new();
     for s in ids {
         let members = members_of(s);
@@ -149,7 +155,8 @@ pub fn build(
         let stats: Vec<FeatureStat> = features
             .features
             .iter()
-            .map(|f| feature_stat(&f.name, &f.description, &f.values, &members))
+            .zip(&population)
+            .map(|(f, pop)| feature_stat(&f.name, &f.description, &f.values, pop, &members))
             .collect();
         let (traits, trait_features) = describe_traits(&stats);
         let centre = (s >= 0).then(|| clustering.centroids.row(s as usize));
@@ -211,16 +218,42 @@ fn mean_std(v: &[f64]) -> (Option<f64>, Option<f64>) {
     (Some(m), Some(var.sqrt()))
 }
 
-fn feature_stat(name: &str, description: &str, all: &[f64], members: &[usize]) -> FeatureStat {
+/// A feature's mean, standard deviation and median over all customers (missing values ignored).
+struct Population {
+    mean: Option<f64>,
+    std: Option<f64>,
+    median: Option<f64>,
+}
+
+impl Population {
+    fn of(all: &[f64]) -> Self {
+        let (mean, std) = mean_std(all);
+        Self {
+            mean,
+            std,
+            median: quantile(&finite(all), 0.5),
+        }
+    }
+}
+
+fn finite(v: &[f64]) -> Vec<f64> {
+    v.iter().copied().filter(|x| x.is_finite()).collect()
+}
+
+fn feature_stat(
+    name: &str,
+    description: &str,
+    all: &[f64],
+    pop: &Population,
+    members: &[usize],
+) -> FeatureStat {
     let seg: Vec<f64> = members.iter().map(|&i| all[i]).collect();
     let (mean, _) = mean_std(&seg);
-    let (pmean, pstd) = mean_std(all);
-    let finite = |v: &[f64]| -> Vec<f64> { v.iter().copied().filter(|x| x.is_finite()).collect() };
-    let lift = match (mean, pmean) {
+    let lift = match (mean, pop.mean) {
         (Some(m), Some(p)) if p.abs() > 1e-12 => Some(m / p),
         _ => None,
     };
-    let std_diff = match (mean, pmean, pstd) {
+    let std_diff = match (mean, pop.mean, pop.std) {
         (Some(m), Some(p), Some(s)) if s > 1e-12 => Some((m - p) / s),
         _ => None,
     };
@@ -229,8 +262,8 @@ fn feature_stat(name: &str, description: &str, all: &[f64], members: &[usize]) -
         description: description.into(),
         mean,
         median: quantile(&finite(&seg), 0.5),
-        population_mean: pmean,
-        population_median: quantile(&finite(all), 0.5),
+        population_mean: pop.mean,
+        population_median: pop.median,
         lift,
         std_diff,
     }
@@ -474,7 +507,7 @@ mod tests {
     #[test]
     fn feature_stat_lift_and_std_diff() {
         let all = [1.0, 2.0, 3.0, 6.0];
-        let s = feature_stat("x", "", &all, &[2, 3]);
+        let s = feature_stat("x", "", &all, &Population::of(&all), &[2, 3]);
         assert_eq!(s.mean, Some(4.5));
         assert_eq!(s.population_mean, Some(3.0));
         assert!((s.lift.unwrap() - 1.5).abs() < 1e-12);
@@ -486,7 +519,7 @@ mod tests {
     #[test]
     fn missing_values_are_ignored() {
         let all = [f64::NAN, 2.0, 4.0];
-        let s = feature_stat("r", "", &all, &[0, 1]);
+        let s = feature_stat("r", "", &all, &Population::of(&all), &[0, 1]);
         assert_eq!(s.mean, Some(2.0));
         assert_eq!(s.population_mean, Some(3.0));
     }

@@ -23,6 +23,19 @@ pub fn segment(data: &Path, out: &Path, extra: &[&str]) -> Command {
     c
 }
 
+/// Runs `segment --json` (plus `extra`), expects success, and returns the parsed summary.
+pub fn segment_json(data: &Path, out: &Path, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["--json"];
+    args.extend_from_slice(extra);
+    let o = segment(data, out, &args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_slice(&o).expect("JSON summary on stdout")
+}
+
 /// Writes files (name, contents) into a fresh data dir; returns (tempdir, data dir, out dir).
 pub fn shop(files: &[(&str, &[u8])]) -> (tempfile::TempDir, PathBuf, PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");
