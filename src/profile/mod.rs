@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use ndarray::{Array2, Axis};
+use ndarray::Array2;
 use polars::prelude::*;
 use serde::Serialize;
 
@@ -483,21 +483,6 @@ pub fn segment_sizes(labels: &[i32]) -> BTreeMap<i32, usize> {
         *m.entry(l).or_insert(0) += 1;
     }
     m
-}
-
-/// Distances of every customer to its segment centre (NaN for noise), for tests and diagnostics.
-pub fn centre_distances(scaled: &Array2<f64>, clustering: &Clustering) -> Vec<f64> {
-    scaled
-        .axis_iter(Axis(0))
-        .zip(&clustering.labels)
-        .map(|(r, &l)| {
-            if l < 0 {
-                f64::NAN
-            } else {
-                sq_dist(r, clustering.centroids.row(l as usize)).sqrt()
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]
