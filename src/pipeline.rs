@@ -7,9 +7,11 @@ use std::time::Instant;
 use crate::cluster::{self, Clustering};
 use crate::config::Config;
 use crate::data::{self, DataError};
+use crate::embed::EmbedProgress;
 use crate::features;
 use crate::profile::{self, Profiles};
 use crate::report::{self, RunInfo, RunOutputs, Timings};
+use crate::text::{self, TextAnalysis, TextOptions};
 
 /// What to segment and where to write it.
 #[derive(Debug, Clone)]
@@ -32,6 +34,8 @@ pub enum PipelineError {
     Profile(#[from] profile::ProfileError),
     #[error(transparent)]
     Report(#[from] report::ReportError),
+    #[error("{0} (or turn texts off with --no-text)")]
+    Text(#[from] text::TextError),
 }
 
 /// The finished run, for summaries.
@@ -51,6 +55,8 @@ pub enum Progress {
     Detail(String),
     /// A data problem that was tolerated.
     Warning(String),
+    /// Texts embedded so far.
+    Embedding(EmbedProgress),
 }
 
 /// Runs the whole pipeline and writes the run directory.
@@ -90,9 +96,41 @@ pub fn segment(
 
     progress(Progress::Stage("engineering features"));
     let s = Instant::now();
-    let feats = features::build(&shop, cfg)?;
-    let scaled = features::scale(&feats, cfg);
+    let mut feats = features::build(&shop, cfg)?;
     t.features_ms = s.elapsed().as_millis();
+
+    let s = Instant::now();
+    let mut text = if cfg.text.enabled {
+        progress(Progress::Stage("reading reviews and searches"));
+        let opts = TextOptions {
+            embed: cfg.text.embed_options(),
+            cache_dir: cfg.text.cache_dir(),
+        };
+        let analysis = text::analyse(
+            &shop,
+            &feats.customer_ids,
+            &opts,
+            &|e| progress(Progress::Embedding(e)),
+            &|w| progress(Progress::Warning(w)),
+        )?;
+        match &analysis {
+            Some(a) => progress(Progress::Detail(text::stats_line(&a.summary.embedding))),
+            None => progress(Progress::Detail(
+                "no review or search text in the data: clustering on behaviour only".into(),
+            )),
+        }
+        analysis
+    } else {
+        None
+    };
+    if let Some(a) = &text {
+        feats.features.extend(a.features());
+    }
+    let mut scaled = features::scale(&feats, cfg);
+    if let Some(a) = text.as_mut() {
+        join_text_block(&mut scaled, a, cfg);
+    }
+    t.text_ms = s.elapsed().as_millis();
 
     progress(Progress::Stage("clustering"));
     let s = Instant::now();
@@ -111,7 +149,20 @@ pub fn segment(
 
     progress(Progress::Stage("profiling segments"));
     let s = Instant::now();
-    let profiles = profile::build(&shop, &feats, &scaled.matrix, &clustering, &cfg.profile)?;
+    let mut profiles = profile::build(&shop, &feats, &scaled.matrix, &clustering, &cfg.profile)?;
+    if let Some(a) = &text {
+        let insight = text::segment_insight(
+            a,
+            &clustering.labels,
+            clustering.k,
+            cfg.profile.representatives,
+        );
+        for p in profiles.segments.iter_mut() {
+            if let Some(i) = usize::try_from(p.id).ok().and_then(|i| insight.get(i)) {
+                p.text = Some(i.clone());
+            }
+        }
+    }
     t.profile_ms = s.elapsed().as_millis();
 
     progress(Progress::Stage("writing outputs"));
@@ -136,6 +187,7 @@ pub fn segment(
         silhouette_sample: clustering.silhouette_sample,
         projection_explained: projection.explained,
         warnings: shop.warnings.clone(),
+        text: text.as_ref().map(|a| a.summary.clone()),
         timings: t,
     };
     let outputs = RunOutputs {
@@ -159,4 +211,58 @@ pub fn segment(
         profiles,
         clustering,
     })
+}
+
+/// Appends the text block to the clustering matrix, scaled so that its total variance is
+/// `text.weight` times the behaviour columns' total variance.
+fn join_text_block(
+    scaled: &mut features::Scaled,
+    a: &mut TextAnalysis,
+    cfg: &crate::config::Config,
+) {
+    let weight = cfg.text.weight;
+    if weight <= 0.0 {
+        return;
+    }
+    let (block, explained) = a.block(
+        scaled.matrix.view(),
+        cfg.text.components,
+        cfg.text.pca_sample,
+        cfg.seed,
+    );
+    if block.ncols() == 0 {
+        return;
+    }
+    let var = |m: ndarray::ArrayView2<f64>| -> f64 {
+        m.columns()
+            .into_iter()
+            .map(|c| {
+                let n = c.len().max(2) as f64;
+                let mean = c.sum() / n;
+                c.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)
+            })
+            .sum()
+    };
+    let behaviour = var(scaled.matrix.view());
+    let text_var = var(block.view());
+    if text_var <= 0.0 || behaviour <= 0.0 {
+        return;
+    }
+    let factor = (weight * behaviour / text_var).sqrt();
+    let block = block * factor;
+    let (n, p) = scaled.matrix.dim();
+    let mut joined = ndarray::Array2::zeros((n, p + block.ncols()));
+    joined
+        .slice_mut(ndarray::s![.., ..p])
+        .assign(&scaled.matrix);
+    joined.slice_mut(ndarray::s![.., p..]).assign(&block);
+    scaled.matrix = joined;
+    for c in 0..block.ncols() {
+        scaled.names.push(format!("text_pc{}", c + 1));
+        scaled.center.push(0.0);
+        scaled.scale.push(1.0 / factor);
+        scaled.weights.push(1.0);
+    }
+    a.summary.block_explained = Some(explained);
+    a.summary.block_weight = weight;
 }

@@ -1,5 +1,6 @@
-//! Planted-archetype recovery on the demo shop with behaviour features only: the archetypes that
-//! differ only in review text are merged for this check (text arrives with the embeddings).
+//! Planted-archetype recovery on the demo shop. With behaviour features only, the two archetypes
+//! that differ mainly in what they write and search are merged for the check; with the text block
+//! (real embedding model) all seven must come apart.
 
 use seglens::config::{Config, KChoice};
 use seglens::demo::{self, DemoOptions, ARCHETYPES, TEXT_ONLY_PAIR};
@@ -24,6 +25,59 @@ fn demo_shop(
     (dir, data, truth)
 }
 
+fn behaviour_only() -> Config {
+    let mut c = Config::default();
+    c.text.enabled = false;
+    c
+}
+
+#[test]
+fn text_separates_the_archetypes_that_differ_in_what_they_write() {
+    let (dir, data, truth) = demo_shop(5000, 11);
+    let mut config = Config::default();
+    config.text.cache_dir = dir.path().join("cache").display().to_string();
+    let run = |weight: f64, name: &str| {
+        let out = dir.path().join(name);
+        let mut c = config.clone();
+        c.text.weight = weight;
+        let r = segment(
+            &SegmentRequest {
+                data: data.clone(),
+                out: out.clone(),
+                config: c,
+            },
+            &|_| {},
+        )
+        .unwrap();
+        let ari = seglens::eval::ari_against_truth(&out, &truth, &[]).unwrap();
+        (ari, r)
+    };
+    let (with_text, r) = run(config.text.weight, "with-text");
+    let (without, _) = run(0.0, "without-text");
+    let summary = r.info.text.clone().expect("text stage ran");
+    eprintln!(
+        "k = {}, ARI over all {} archetypes: with text {with_text:.3}, text weight 0 {without:.3}; \
+         sentiment agreement {:?}",
+        r.clustering.k,
+        ARCHETYPES.len(),
+        summary.sentiment_agreement
+    );
+    assert!(with_text >= 0.85, "ARI with text {with_text:.3} < 0.85");
+    assert!(
+        with_text >= without + 0.05,
+        "text did not help: {with_text:.3} vs {without:.3} without"
+    );
+    // The second run reused every vector from the first.
+    assert!(summary.embedding.cached > 0 || summary.embedding.embedded > 0);
+    let agreement = summary.sentiment_agreement.expect("rated reviews");
+    assert!(agreement.polar_accuracy >= 0.8, "{agreement:?}");
+    assert!(summary.sentiment_from_text > 0);
+    // Profiles carry what each segment writes about.
+    let seg = &r.profiles.segments[0];
+    let t = seg.text.as_ref().expect("segment text insight");
+    assert!(!t.terms.is_empty() && !t.representative_reviews.is_empty());
+}
+
 #[test]
 fn behaviour_features_recover_planted_archetypes() {
     let (dir, data, truth) = demo_shop(5000, 11);
@@ -31,7 +85,7 @@ fn behaviour_features_recover_planted_archetypes() {
     let req = SegmentRequest {
         data,
         out: out.clone(),
-        config: Config::default(),
+        config: behaviour_only(),
     };
     let result = segment(&req, &|_| {}).unwrap();
     let merged = vec![vec![
@@ -60,7 +114,7 @@ fn behaviour_features_recover_planted_archetypes() {
 fn recovery_holds_for_another_seed_and_fixed_k() {
     let (dir, data, truth) = demo_shop(4000, 23);
     let out = dir.path().join("run");
-    let mut config = Config::default();
+    let mut config = behaviour_only();
     config.cluster.k = KChoice::Fixed(ARCHETYPES.len() - 1);
     config.seed = 99;
     segment(

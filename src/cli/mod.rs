@@ -40,6 +40,64 @@ enum Command {
     },
     /// Score a finished run against planted truth: adjusted Rand index.
     Evaluate(EvaluateArgs),
+    /// Embed a shop's reviews and searches (or a file of texts) with the local sentence model,
+    /// fill the embedding cache and print throughput.
+    Embed(EmbedArgs),
+}
+
+/// Options of the text stage shared by `segment` and `embed`.
+#[derive(Debug, Args)]
+struct TextArgs {
+    /// Sentence-embedding model folder (config.json, tokenizer.json, model.safetensors).
+    /// Default: all-MiniLM-L6-v2 in $SEGLENS_MODELS (~/.cache/seglens/models).
+    #[arg(long, value_name = "DIR")]
+    embed_model: Option<PathBuf>,
+    /// Where the model runs: auto picks a GPU when built with --features cuda or metal.
+    #[arg(long, value_name = "auto|cpu|cuda|metal")]
+    device: Option<String>,
+    /// Do not read or write the embedding cache (~/.cache/seglens/embeddings).
+    #[arg(long)]
+    no_embed_cache: bool,
+    /// Threads for embedding (default: all cores).
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+}
+
+impl TextArgs {
+    fn apply(&self, config: &mut Config) {
+        if let Some(m) = &self.embed_model {
+            config.text.model = m.display().to_string();
+        }
+        if let Some(d) = &self.device {
+            config.text.device = d.clone();
+        }
+        if self.no_embed_cache {
+            config.text.cache = false;
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct EmbedArgs {
+    /// A shop's data directory: embeds its reviews and search queries.
+    #[arg(
+        long,
+        value_name = "DIR",
+        conflicts_with = "texts",
+        required_unless_present = "texts"
+    )]
+    data: Option<PathBuf>,
+    /// A UTF-8 file with one text per line instead of a shop.
+    #[arg(long, value_name = "FILE")]
+    texts: Option<PathBuf>,
+    /// A seglens.toml (see `seglens config --default`, section [text]).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(flatten)]
+    text: TextArgs,
+    /// Print the figures as JSON on stdout.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -66,6 +124,14 @@ struct SegmentArgs {
     /// Measure recency and tenure as of this date (YYYY-MM-DD) instead of the day after the last order.
     #[arg(long, value_name = "DATE")]
     as_of: Option<String>,
+    /// Weight of review and search text in clustering, relative to behaviour (0 = behaviour only).
+    #[arg(long, value_name = "W")]
+    text_weight: Option<f64>,
+    /// Skip the sentence-embedding model entirely: no text block, sentiment or text insight.
+    #[arg(long)]
+    no_text: bool,
+    #[command(flatten)]
+    text: TextArgs,
     /// Print a JSON summary on stdout instead of the table.
     #[arg(long)]
     json: bool,
@@ -165,6 +231,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             std::io::stdout().write_all(DEFAULT_TOML.as_bytes())?;
             Ok(())
         }
+        Command::Embed(args) => embed(args, cli.quiet),
         Command::Evaluate(args) => {
             let merge: Vec<Vec<String>> = args
                 .merge
@@ -205,6 +272,13 @@ fn segment(args: SegmentArgs, quiet: bool) -> anyhow::Result<()> {
     if let Some(d) = args.as_of {
         config.features.as_of = d;
     }
+    if let Some(w) = args.text_weight {
+        config.text.weight = w;
+    }
+    if args.no_text {
+        config.text.enabled = false;
+    }
+    args.text.apply(&mut config);
     config
         .validate()
         .map_err(|message| crate::config::ConfigError::Invalid {
@@ -217,7 +291,9 @@ fn segment(args: SegmentArgs, quiet: bool) -> anyhow::Result<()> {
         config,
     };
     let reporter = Reporter::new(quiet);
-    let result = pipeline::segment(&req, &|p| reporter.report(p));
+    let result = with_threads(args.text.threads, || {
+        pipeline::segment(&req, &|p| reporter.report(p))
+    })?;
     reporter.finish();
     let result = result?;
     let mut stdout = std::io::stdout().lock();
@@ -247,6 +323,92 @@ fn segment(args: SegmentArgs, quiet: bool) -> anyhow::Result<()> {
             crate::report::summary_table(&result.profiles, &result.clustering)
         )?;
         writeln!(stdout, "\nwrote {}", args.out.display())?;
+    }
+    Ok(())
+}
+
+/// Runs `f` on a rayon pool of `threads` threads (the global pool when `None`).
+fn with_threads<T: Send>(
+    threads: Option<usize>,
+    f: impl FnOnce() -> T + Send,
+) -> anyhow::Result<T> {
+    match threads {
+        None => Ok(f()),
+        Some(0) => anyhow::bail!("--threads must be at least 1"),
+        Some(n) => {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .context("starting the embedding threads")?;
+            Ok(pool.install(f))
+        }
+    }
+}
+
+fn embed(args: EmbedArgs, quiet: bool) -> anyhow::Result<()> {
+    let mut config = Config::load(args.config.as_deref())?;
+    args.text.apply(&mut config);
+    config
+        .validate()
+        .map_err(|message| crate::config::ConfigError::Invalid {
+            origin: "command line".into(),
+            message,
+        })?;
+    let reporter = Reporter::new(quiet);
+    let texts: Vec<String> = match (&args.texts, &args.data) {
+        (Some(file), _) => std::fs::read_to_string(file)
+            .with_context(|| format!("reading texts from {}", file.display()))?
+            .lines()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect(),
+        (None, Some(dir)) => {
+            reporter.report(Progress::Stage("loading data"));
+            let shop = crate::data::load(dir, &config).map_err(PipelineError::from)?;
+            let ids: Vec<String> = shop
+                .customers
+                .column("customer_id")?
+                .str()?
+                .into_iter()
+                .map(|s| s.unwrap_or_default().to_string())
+                .collect();
+            let (reviews, queries) = crate::text::collect(&shop, &ids)?;
+            reviews
+                .into_iter()
+                .map(|r| r.1)
+                .chain(queries.into_iter().map(|q| q.1))
+                .collect()
+        }
+        (None, None) => anyhow::bail!("pass --data DIR or --texts FILE"),
+    };
+    reporter.report(Progress::Stage("loading the embedding model"));
+    let embedder = crate::embed::Embedder::load(&config.text.embed_options())
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut cache = match config.text.cache_dir() {
+        Some(dir) => Some(crate::embed::Cache::open(
+            &embedder.cache_path(&dir),
+            embedder.dim(),
+        )?),
+        None => None,
+    };
+    reporter.report(Progress::Stage("embedding"));
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let (_, stats) = with_threads(args.text.threads, || {
+        embedder.embed_cached(&refs, cache.as_mut(), &|e| {
+            reporter.report(Progress::Embedding(e))
+        })
+    })??;
+    reporter.finish();
+    if args.json {
+        let out = serde_json::json!({
+            "model": config.text.model_dir(),
+            "device": embedder.device_name(),
+            "threads": args.text.threads.unwrap_or_else(rayon::current_num_threads),
+            "stats": stats,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        println!("{}", crate::text::stats_line(&stats));
     }
     Ok(())
 }
@@ -282,6 +444,7 @@ struct Reporter {
     bar: Option<ProgressBar>,
     plain: bool,
     start: std::time::Instant,
+    last_line: std::sync::Mutex<std::time::Instant>,
 }
 
 impl Reporter {
@@ -300,6 +463,7 @@ impl Reporter {
             bar,
             plain: !quiet && !tty,
             start: std::time::Instant::now(),
+            last_line: std::sync::Mutex::new(std::time::Instant::now()),
         }
     }
 
@@ -308,6 +472,23 @@ impl Reporter {
             Progress::Stage(s) => s.to_string(),
             Progress::Detail(d) => format!("  {d}"),
             Progress::Warning(w) => format!("warning: {w}"),
+            Progress::Embedding(e) => {
+                let line = format!(
+                    "  embedding texts {}/{} ({:.0} texts/s, {:.0} tokens/s)",
+                    e.done,
+                    e.total,
+                    e.done as f64 / e.seconds.max(1e-9),
+                    e.tokens as f64 / e.seconds.max(1e-9)
+                );
+                // Plain logs get a line every few seconds, not one per batch.
+                let mut last = self.last_line.lock().unwrap_or_else(|p| p.into_inner());
+                if self.bar.is_none() && e.done < e.total && last.elapsed() < Duration::from_secs(5)
+                {
+                    return;
+                }
+                *last = std::time::Instant::now();
+                line
+            }
         };
         if let Some(b) = &self.bar {
             match p {

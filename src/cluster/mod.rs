@@ -5,7 +5,7 @@
 //! then refined on every customer, so auto-K costs the same at 50k and at 5M customers.
 
 pub mod metrics;
-mod pca;
+pub mod pca;
 
 use linfa::traits::{Fit, Transformer};
 use linfa::DatasetBase;

@@ -38,6 +38,7 @@ pub struct Config {
     pub features: FeatureConfig,
     pub cluster: ClusterConfig,
     pub profile: ProfileConfig,
+    pub text: TextConfig,
     /// table -> canonical column -> column name in the user's file.
     #[serde(default)]
     pub columns: BTreeMap<String, BTreeMap<String, String>>,
@@ -60,6 +61,56 @@ pub struct FeatureConfig {
     pub shrinkage: f64,
     #[serde(default)]
     pub weights: BTreeMap<String, f64>,
+}
+
+/// The text stage: embeddings of reviews and searches, sentiment, and the text block.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TextConfig {
+    pub enabled: bool,
+    pub weight: f64,
+    pub components: usize,
+    pub pca_sample: usize,
+    /// Empty means `$SEGLENS_MODELS/all-MiniLM-L6-v2`.
+    pub model: String,
+    pub max_tokens: usize,
+    pub batch_tokens: usize,
+    pub device: String,
+    pub cache: bool,
+    /// Empty means `~/.cache/seglens/embeddings`.
+    pub cache_dir: String,
+}
+
+impl TextConfig {
+    /// The embedding model folder.
+    pub fn model_dir(&self) -> PathBuf {
+        if self.model.is_empty() {
+            crate::embed::models_dir().join(crate::embed::DEFAULT_MODEL_DIR)
+        } else {
+            PathBuf::from(&self.model)
+        }
+    }
+
+    /// The embedding cache folder, `None` when the cache is off.
+    pub fn cache_dir(&self) -> Option<PathBuf> {
+        if !self.cache {
+            None
+        } else if self.cache_dir.is_empty() {
+            Some(crate::embed::cache_root().join("embeddings"))
+        } else {
+            Some(PathBuf::from(&self.cache_dir))
+        }
+    }
+
+    /// Options for [`crate::embed::Embedder::load`].
+    pub fn embed_options(&self) -> crate::embed::EmbedOptions {
+        crate::embed::EmbedOptions {
+            model_dir: self.model_dir(),
+            max_tokens: self.max_tokens,
+            batch_tokens: self.batch_tokens,
+            device: self.device.clone(),
+        }
+    }
 }
 
 /// Clustering algorithm choice.
@@ -250,6 +301,28 @@ impl Config {
             return Err(format!(
                 "features.as_of '{}' is not a date: use YYYY-MM-DD or leave it empty",
                 self.features.as_of
+            ));
+        }
+        let t = &self.text;
+        if !(t.weight.is_finite() && t.weight >= 0.0) {
+            return Err(format!(
+                "text.weight = {}: must be >= 0 (0 = behaviour only)",
+                t.weight
+            ));
+        }
+        if !(1..=64).contains(&t.components) {
+            return Err("text.components must be between 1 and 64".into());
+        }
+        if t.max_tokens < 8 {
+            return Err("text.max_tokens must be >= 8".into());
+        }
+        if t.pca_sample < 100 {
+            return Err("text.pca_sample must be >= 100".into());
+        }
+        if !["auto", "cpu", "cuda", "metal"].contains(&t.device.to_ascii_lowercase().as_str()) {
+            return Err(format!(
+                "text.device '{}': use auto, cpu, cuda or metal",
+                t.device
             ));
         }
         for (name, w) in &self.features.weights {

@@ -76,6 +76,9 @@ pub struct SegmentProfile {
     pub representatives: Vec<String>,
     /// Mean of the members' p(segment | customer).
     pub mean_confidence: f64,
+    /// What the segment writes about and searches for (when texts were read).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<crate::text::SegmentText>,
 }
 
 /// Profiles of all segments plus population context.
@@ -199,6 +202,7 @@ pub fn build(
                 .map(|(_, i)| features.customer_ids[i].clone())
                 .collect(),
             mean_confidence,
+            text: None,
         });
     }
     Ok(Profiles {

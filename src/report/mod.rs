@@ -50,6 +50,8 @@ pub struct UsedFeature {
 pub struct Timings {
     pub load_ms: u128,
     pub features_ms: u128,
+    /// Reading texts: embedding, sentiment, the text block.
+    pub text_ms: u128,
     pub cluster_ms: u128,
     pub project_ms: u128,
     pub profile_ms: u128,
@@ -79,6 +81,8 @@ pub struct RunInfo {
     pub silhouette_sample: usize,
     pub projection_explained: [f64; 2],
     pub warnings: Vec<String>,
+    /// The text stage, when it ran.
+    pub text: Option<crate::text::TextSummary>,
     pub timings: Timings,
 }
 
