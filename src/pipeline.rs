@@ -123,10 +123,19 @@ pub fn segment(
     } else {
         None
     };
+    let mut scale_cfg = cfg.clone();
     if let Some(a) = &text {
         feats.features.extend(a.features());
+        // mean_sentiment is the mean rating where there are stars and the text's verdict where
+        // there are none: it stands in for mean_rating in clustering, unless the user weighted
+        // mean_rating themselves. Clustering on both counts the stars twice.
+        scale_cfg
+            .features
+            .weights
+            .entry("mean_rating".to_string())
+            .or_insert(0.0);
     }
-    let mut scaled = features::scale(&feats, cfg);
+    let mut scaled = features::scale(&feats, &scale_cfg);
     if let Some(a) = text.as_mut() {
         join_text_block(&mut scaled, a, cfg);
     }
