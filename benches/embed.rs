@@ -4,6 +4,9 @@
 //! `SEGLENS_BENCH_TEXTS` sets the number of reviews (default 10000), `SEGLENS_BENCH_THREADS` the
 //! threads (default 2, as in the README's comparison with sentence-transformers). The reviews are
 //! written to `$SEGLENS_BENCH_TEXTS_OUT` when set, so the reference can run on the same texts.
+//! `SEGLENS_BENCH_PADDED=1` also times candle-transformers' BERT on padded, length-sorted batches
+//! (the plain path seglens's packed encoder replaces). `benches/compare_st.sh` runs seglens and
+//! sentence-transformers side by side.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -79,6 +82,36 @@ fn bench(c: &mut Criterion) {
     g.bench_function(format!("minilm_{n}_reviews_{threads}_threads"), |b| {
         b.iter(|| pool.install(|| black_box(embedder.embed(&refs, &|_| {}).expect("embed"))))
     });
+    if std::env::var_os("SEGLENS_BENCH_PADDED").is_some() {
+        // The plain path for comparison: candle-transformers' BERT on padded batches of 64
+        // length-sorted texts, as in candle's example.
+        let dir = embed::models_dir().join(embed::DEFAULT_MODEL_DIR);
+        let config: candle_transformers::models::bert::Config = serde_json::from_str(
+            &std::fs::read_to_string(dir.join("config.json")).expect("config"),
+        )
+        .expect("bert config");
+        let padded = embed::bert::PaddedBert::load(
+            &dir.join("model.safetensors"),
+            &config,
+            &candle_core::Device::Cpu,
+        )
+        .expect("padded model");
+        let mut ids = embedder.tokenize(&refs).expect("tokenize");
+        ids.sort_by_key(Vec::len);
+        g.bench_function(
+            format!("candle_transformers_padded_{n}_reviews_{threads}_threads"),
+            |b| {
+                b.iter(|| {
+                    pool.install(|| {
+                        for batch in ids.chunks(64) {
+                            let seqs: Vec<&[u32]> = batch.iter().map(Vec::as_slice).collect();
+                            black_box(padded.embed(&seqs).expect("embed"));
+                        }
+                    })
+                })
+            },
+        );
+    }
     g.finish();
 }
 

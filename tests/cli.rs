@@ -153,3 +153,66 @@ fn fixed_k_and_other_algorithms() {
         .assert()
         .success();
 }
+
+#[test]
+fn text_stage_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("shop/data");
+    seglens()
+        .args(["demo-data", "--customers", "600", "--seed", "3", "--out"])
+        .arg(&data)
+        .assert()
+        .success();
+    // A model folder that is not there: the error says how to get one or how to go without.
+    seglens()
+        .args(["segment", "--embed-model", "/nonexistent/model", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(dir.path().join("bad"))
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("models/fetch")
+                .and(predicate::str::contains("--no-text"))
+                .and(predicate::str::contains("/nonexistent/model")),
+        );
+    assert!(!dir.path().join("bad").exists());
+    seglens()
+        .args(["segment", "--text-weight", "-1", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(dir.path().join("bad"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("text.weight"));
+    // --no-text: no model, no text summary, no text features.
+    let out = dir.path().join("no-text");
+    let summary = segment_json(&data, &out, &["--no-text"]);
+    assert!(summary["text"].is_null(), "{summary}");
+    // With text: the summary table says what segments talk about.
+    let out = dir.path().join("text");
+    seglens()
+        .args(["segment", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("talks about:").and(predicate::str::contains("texts: ")));
+    let run_json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("run.json")).unwrap()).unwrap();
+    let text = &run_json["text"];
+    assert!(text["reviews"].as_u64().unwrap() > 0);
+    assert!(text["share_without_text"].as_f64().unwrap() < 1.0);
+    let used: Vec<&str> = run_json["features_used"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["name"].as_str().or(f.as_str()))
+        .collect();
+    assert!(used.iter().any(|n| n.starts_with("text_pc")), "{used:?}");
+    assert!(
+        used.contains(&"mean_sentiment") && !used.contains(&"mean_rating"),
+        "{used:?}"
+    );
+}

@@ -312,6 +312,7 @@ fn segment(args: SegmentArgs, quiet: bool) -> anyhow::Result<()> {
                 "traits": s.traits,
             })).collect::<Vec<_>>(),
             "warnings": result.info.warnings,
+            "text": result.info.text,
             "timings": result.info.timings,
         });
         serde_json::to_writer_pretty(&mut stdout, &summary)?;
@@ -322,6 +323,9 @@ fn segment(args: SegmentArgs, quiet: bool) -> anyhow::Result<()> {
             "{}",
             crate::report::summary_table(&result.profiles, &result.clustering)
         )?;
+        if let Some(t) = &result.info.text {
+            writeln!(stdout, "{}", crate::text::summary_line(t))?;
+        }
         writeln!(stdout, "\nwrote {}", args.out.display())?;
     }
     Ok(())

@@ -77,7 +77,7 @@ pub struct TextConfig {
     pub batch_tokens: usize,
     pub device: String,
     pub cache: bool,
-    /// Empty means `~/.cache/seglens/embeddings`.
+    /// Empty means `$SEGLENS_EMBED_CACHE`, else `~/.cache/seglens/embeddings`.
     pub cache_dir: String,
 }
 
@@ -96,7 +96,12 @@ impl TextConfig {
         if !self.cache {
             None
         } else if self.cache_dir.is_empty() {
-            Some(crate::embed::cache_root().join("embeddings"))
+            Some(
+                std::env::var_os("SEGLENS_EMBED_CACHE")
+                    .filter(|p| !p.is_empty())
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| crate::embed::cache_root().join("embeddings")),
+            )
         } else {
             Some(PathBuf::from(&self.cache_dir))
         }

@@ -151,17 +151,20 @@ fn bias_act_impl(rows: &mut [f32], bias: &[f32], act: HiddenAct) {
     }
 }
 
-/// Scratch space of the attention kernel, reused across heads.
+/// Scratch space of the attention kernel, reused across heads and sequences.
 #[derive(Default)]
 pub struct AttnScratch {
     q: Vec<f32>,
     kt: Vec<f32>,
-    v: Vec<f32>,
     s: Vec<f32>,
 }
 
 /// Self-attention of one packed sequence: `qkv` holds its `n` rows of `[Q | K | V]` (width 3h,
 /// bias not yet added); `ctx` (`n x h`, zeroed) receives the context vectors.
+///
+/// Keys are stored transposed with the sequence padded to a multiple of 8, so scores are
+/// computed as whole-vector multiply-adds over the sequence; V is read in place, its bias added
+/// once at the end (the attention weights sum to 1).
 #[inline(always)]
 fn attention_impl(
     qkv: &[f32],
@@ -172,30 +175,40 @@ fn attention_impl(
 ) {
     let h = bias.len() / 3;
     let n = ctx.len() / h;
+    if n == 0 {
+        return;
+    }
     let d = h / heads;
+    let n8 = n.div_ceil(8) * 8;
     let scale = 1.0 / (d as f32).sqrt();
-    let AttnScratch { q, kt, v, s } = scratch;
+    let AttnScratch { q, kt, s } = scratch;
     q.resize(n * d, 0.0);
-    kt.resize(d * n, 0.0);
-    v.resize(n * d, 0.0);
-    s.resize(n, 0.0);
+    kt.clear();
+    kt.resize(d * n8, 0.0);
+    s.resize(n8, 0.0);
+    let (bq, rest) = bias.split_at(h);
+    let (bk, bv) = rest.split_at(h);
     for head in 0..heads {
         let c = head * d;
-        for t in 0..n {
-            let row = &qkv[t * 3 * h..(t + 1) * 3 * h];
-            for j in 0..d {
-                q[t * d + j] = (row[c + j] + bias[c + j]) * scale;
-                kt[j * n + t] = row[h + c + j] + bias[h + c + j];
-                v[t * d + j] = row[2 * h + c + j] + bias[2 * h + c + j];
+        let (bq, bk, bv) = (&bq[c..c + d], &bk[c..c + d], &bv[c..c + d]);
+        for (t, row) in qkv.chunks_exact(3 * h).enumerate() {
+            let qt = &mut q[t * d..(t + 1) * d];
+            for ((o, x), b) in qt.iter_mut().zip(&row[c..c + d]).zip(bq) {
+                *o = (x + b) * scale;
+            }
+            for (j, (x, b)) in row[h + c..h + c + d].iter().zip(bk).enumerate() {
+                kt[j * n8 + t] = x + b;
             }
         }
-        for t in 0..n {
-            s.iter_mut().for_each(|x| *x = 0.0);
-            for j in 0..d {
-                let qv = q[t * d + j];
-                for (x, k) in s.iter_mut().zip(&kt[j * n..(j + 1) * n]) {
+        for (t, qt) in q.chunks_exact(d).enumerate() {
+            s.fill(0.0);
+            for (qv, krow) in qt.iter().zip(kt.chunks_exact(n8)) {
+                for (x, k) in s.iter_mut().zip(krow) {
                     *x += qv * k;
                 }
+            }
+            for x in &mut s[n..] {
+                *x = f32::NEG_INFINITY;
             }
             let m = max(s);
             for x in s.iter_mut() {
@@ -203,11 +216,14 @@ fn attention_impl(
             }
             let inv = 1.0 / sum(s);
             let o = &mut ctx[t * h + c..t * h + c + d];
-            for (p, vj) in s.iter().zip(v.chunks_exact(d)) {
+            for (p, row) in s.iter().zip(qkv.chunks_exact(3 * h)) {
                 let w = p * inv;
-                for (o, x) in o.iter_mut().zip(vj) {
+                for (o, x) in o.iter_mut().zip(&row[2 * h + c..2 * h + c + d]) {
                     *o += w * x;
                 }
+            }
+            for (o, b) in o.iter_mut().zip(bv) {
+                *o += b;
             }
         }
     }

@@ -10,6 +10,7 @@ pub mod bert;
 pub mod cache;
 pub mod kernels;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -130,6 +131,26 @@ pub struct Embedder {
     fingerprint: String,
     batch_tokens: usize,
     device_name: String,
+}
+
+/// Distinct texts embedded per cache append: an interrupted run loses at most this many.
+const CACHE_CHUNK: usize = 16_384;
+
+/// Vectors of a list of texts, stored once per distinct text.
+pub struct Embedded {
+    pub dim: usize,
+    /// `[distinct, dim]` row-major, unit length.
+    pub vectors: Vec<f32>,
+    /// Row in `vectors` of each input text.
+    pub index: Vec<u32>,
+}
+
+impl Embedded {
+    /// The vector of input text `i`.
+    pub fn of(&self, i: usize) -> &[f32] {
+        let r = self.index[i] as usize;
+        &self.vectors[r * self.dim..(r + 1) * self.dim]
+    }
 }
 
 /// Throughput of one embedding call.
@@ -355,30 +376,37 @@ impl Embedder {
         Ok((out, tokens))
     }
 
-    /// Embeds `texts` through the cache: each distinct text once, cached ones not at all.
-    /// Returns `[n, dim]` row-major with one row per input text.
+    /// Embeds `texts` through the cache: each distinct text once, cached ones not at all. New
+    /// vectors are appended to the cache chunk by chunk, so an interrupted run keeps what it
+    /// finished. Returns one vector per distinct text and, per input text, its row.
     pub fn embed_cached(
         &self,
         texts: &[&str],
         mut cache: Option<&mut Cache>,
         progress: &dyn Fn(EmbedProgress),
-    ) -> Result<(Vec<f32>, EmbedStats), EmbedError> {
+    ) -> Result<(Embedded, EmbedStats), EmbedError> {
         let start = Instant::now();
+        let dim = self.dim;
         let keys: Vec<cache::Key> = texts.par_iter().map(|t| cache::key(t)).collect();
-        let mut first: std::collections::HashMap<cache::Key, usize> =
-            std::collections::HashMap::with_capacity(texts.len());
-        let mut distinct = Vec::new();
+        let mut row_of: HashMap<cache::Key, u32> = HashMap::with_capacity(texts.len() / 2);
+        let mut distinct: Vec<usize> = Vec::new();
+        let mut index = Vec::with_capacity(texts.len());
         for (i, k) in keys.iter().enumerate() {
-            first.entry(*k).or_insert_with(|| {
+            let row = *row_of.entry(*k).or_insert_with(|| {
                 distinct.push(i);
-                distinct.len() - 1
+                (distinct.len() - 1) as u32
             });
+            index.push(row);
         }
-        let todo: Vec<usize> = distinct
-            .iter()
-            .copied()
-            .filter(|&i| cache.as_ref().is_none_or(|c| c.get(&keys[i]).is_none()))
-            .collect();
+        drop(row_of);
+        let mut vectors = vec![0f32; distinct.len() * dim];
+        let mut todo = Vec::new();
+        for (row, &i) in distinct.iter().enumerate() {
+            match cache.as_ref().and_then(|c| c.get(&keys[i])) {
+                Some(v) => vectors[row * dim..(row + 1) * dim].copy_from_slice(v),
+                None => todo.push(row),
+            }
+        }
         let mut stats = EmbedStats {
             texts: texts.len(),
             distinct: distinct.len(),
@@ -386,39 +414,45 @@ impl Embedder {
             embedded: todo.len(),
             ..Default::default()
         };
-        let todo_texts: Vec<&str> = todo.iter().map(|&i| texts[i]).collect();
-        let (fresh, tokens) = self.embed(&todo_texts, progress)?;
+        let (mut done, mut tokens) = (0usize, 0usize);
+        for chunk in todo.chunks(CACHE_CHUNK) {
+            let chunk_texts: Vec<&str> = chunk.iter().map(|&r| texts[distinct[r]]).collect();
+            let (fresh, t) = self.embed(&chunk_texts, &|p| {
+                progress(EmbedProgress {
+                    done: done + p.done,
+                    total: todo.len(),
+                    tokens: tokens + p.tokens,
+                    seconds: start.elapsed().as_secs_f64(),
+                })
+            })?;
+            for (&row, v) in chunk.iter().zip(fresh.chunks_exact(dim)) {
+                vectors[row * dim..(row + 1) * dim].copy_from_slice(v);
+            }
+            if let Some(c) = cache.as_mut() {
+                let items: Vec<(cache::Key, &[f32])> = chunk
+                    .iter()
+                    .zip(fresh.chunks_exact(dim))
+                    .map(|(&row, v)| (keys[distinct[row]], v))
+                    .collect();
+                c.append(&items)?;
+            }
+            done += chunk.len();
+            tokens += t;
+        }
         stats.tokens = tokens;
         stats.seconds = start.elapsed().as_secs_f64();
         if stats.embedded > 0 && stats.seconds > 0.0 {
             stats.texts_per_s = stats.embedded as f64 / stats.seconds;
             stats.tokens_per_s = stats.tokens as f64 / stats.seconds;
         }
-        let dim = self.dim;
-        let mut fresh_of = std::collections::HashMap::with_capacity(todo.len());
-        for (j, &i) in todo.iter().enumerate() {
-            fresh_of.insert(keys[i], j);
-        }
-        let mut out = vec![0f32; texts.len() * dim];
-        for (i, k) in keys.iter().enumerate() {
-            let v = match fresh_of.get(k) {
-                Some(&j) => &fresh[j * dim..(j + 1) * dim],
-                None => match cache.as_ref().and_then(|c| c.get(k)) {
-                    Some(v) => v,
-                    None => continue,
-                },
-            };
-            out[i * dim..(i + 1) * dim].copy_from_slice(v);
-        }
-        if let Some(c) = cache.as_mut() {
-            let items: Vec<(cache::Key, &[f32])> = todo
-                .iter()
-                .enumerate()
-                .map(|(j, &i)| (keys[i], &fresh[j * dim..(j + 1) * dim]))
-                .collect();
-            c.append(&items)?;
-        }
-        Ok((out, stats))
+        Ok((
+            Embedded {
+                dim,
+                vectors,
+                index,
+            },
+            stats,
+        ))
     }
 
     /// Path of this model's cache file under `dir`.

@@ -245,6 +245,10 @@ pub fn summary_table(profiles: &Profiles, clustering: &Clustering) -> String {
                 traits.join("; ")
             }
         );
+        if let Some(t) = seg.text.as_ref().filter(|t| !t.terms.is_empty()) {
+            let terms: Vec<&str> = t.terms.iter().take(5).map(|t| t.term.as_str()).collect();
+            let _ = writeln!(s, "{:>36}talks about: {}", "", terms.join(", "));
+        }
     }
     let q = &clustering.quality;
     let opt = |v: Option<f64>, d: usize| v.map_or("n/a".to_string(), |x| format!("{x:.d$}"));

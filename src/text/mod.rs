@@ -193,9 +193,11 @@ pub fn analyse(
 
     let n_rev = raw_reviews.len();
     let n_q = queries.len();
-    let ex_vecs = &vectors[(n_rev + n_q) * dim..];
+    let ex_vecs: Vec<f32> = (n_rev + n_q..texts.len())
+        .flat_map(|i| vectors.of(i).iter().copied())
+        .collect();
     let labels: Vec<f64> = examples.iter().map(|e| e.0).collect();
-    let model = sentiment::SentimentModel::fit(ex_vecs, dim, &labels);
+    let model = sentiment::SentimentModel::fit(&ex_vecs, dim, &labels);
 
     let n = customer_ids.len();
     let mut sums = vec![0f32; n * dim];
@@ -205,7 +207,7 @@ pub fn analyse(
         .map(|r| r.0)
         .chain(queries.iter().map(|q| q.0));
     for (i, owner) in owners.enumerate() {
-        let v = &vectors[i * dim..(i + 1) * dim];
+        let v = vectors.of(i);
         for (s, x) in sums[owner * dim..(owner + 1) * dim].iter_mut().zip(v) {
             *s += x;
         }
@@ -219,7 +221,7 @@ pub fn analyse(
     let mut reviews = Vec::with_capacity(n_rev);
     let mut from_text = 0;
     for (i, (customer, text, rating)) in raw_reviews.into_iter().enumerate() {
-        let text_sentiment = model.score(&vectors[i * dim..(i + 1) * dim]);
+        let text_sentiment = model.score(vectors.of(i));
         let rating = rating.filter(|r| r.is_finite());
         let sentiment = match rating {
             Some(r) => sentiment::from_rating(r),
@@ -259,7 +261,9 @@ pub fn analyse(
         block_explained: None,
         block_weight: 0.0,
     };
-    let review_vectors = vectors[..n_rev * dim].to_vec();
+    let review_vectors: Vec<f32> = (0..n_rev)
+        .flat_map(|i| vectors.of(i).iter().copied())
+        .collect();
     Ok(Some(TextAnalysis {
         dim,
         customer_vectors: sums,
@@ -289,6 +293,31 @@ pub fn stats_line(s: &EmbedStats) -> String {
             s.seconds, s.texts_per_s, s.tokens_per_s
         )
     }
+}
+
+/// One line on what the text stage read and how it was used, for the terminal summary.
+pub fn summary_line(t: &TextSummary) -> String {
+    let mut s = format!(
+        "texts: {} reviews and {} searches; {:.1}% of customers wrote or searched nothing",
+        t.reviews,
+        t.searches,
+        t.share_without_text * 100.0
+    );
+    if t.block_weight > 0.0 {
+        s += &format!("; text weight {}", t.block_weight);
+    } else {
+        s += "; clustered on behaviour only";
+    }
+    if let Some(a) = &t.sentiment_agreement {
+        s += &format!(
+            "; text sentiment agrees with the stars on {:.0}% of clearly rated reviews (r = {:.2}), \
+             and scored {} reviews without stars",
+            a.polar_accuracy * 100.0,
+            a.correlation,
+            t.sentiment_from_text
+        );
+    }
+    s
 }
 
 impl TextAnalysis {

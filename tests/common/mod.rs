@@ -8,7 +8,14 @@ use assert_cmd::Command;
 pub fn seglens() -> Command {
     let mut c = Command::cargo_bin("seglens").expect("binary built");
     c.arg("--quiet");
+    // Tests keep their embeddings out of the user's cache.
+    c.env("SEGLENS_EMBED_CACHE", test_cache());
     c
+}
+
+/// An embedding cache shared by this test process, removed with the OS's temp files.
+pub fn test_cache() -> PathBuf {
+    std::env::temp_dir().join(format!("seglens-test-embeddings-{}", std::process::id()))
 }
 
 /// `seglens --quiet segment --data DATA --out OUT` plus `extra` flags.
