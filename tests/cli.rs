@@ -178,7 +178,7 @@ fn text_stage_flags() {
         );
     assert!(!dir.path().join("bad").exists());
     seglens()
-        .args(["segment", "--text-weight", "-1", "--data"])
+        .args(["segment", "--text-weight=-1", "--data"])
         .arg(&data)
         .arg("--out")
         .arg(dir.path().join("bad"))
