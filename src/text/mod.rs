@@ -278,7 +278,9 @@ pub fn analyse(
 
 /// Summary line of an embedding run, for the terminal.
 pub fn stats_line(s: &EmbedStats) -> String {
-    if s.embedded == 0 {
+    if s.texts == 0 {
+        "no texts to embed".to_string()
+    } else if s.embedded == 0 {
         format!(
             "{} texts ({} distinct): all {} found in the embedding cache, nothing embedded",
             s.texts, s.distinct, s.cached
@@ -581,6 +583,134 @@ pub fn segment_insight(
 mod tests {
     use super::*;
     use ndarray::array;
+
+    /// A synthetic analysis: customers 0..n, text vectors in 4-d, every third without text.
+    fn synthetic(n: usize, vec_of: impl Fn(usize) -> [f32; 4]) -> TextAnalysis {
+        let mut customer_vectors = Vec::new();
+        let mut has_text = Vec::new();
+        let mut text_counts = Vec::new();
+        for i in 0..n {
+            let has = i % 3 != 0;
+            let mut v = if has { vec_of(i) } else { [0.0; 4] };
+            embed::bert::normalise(&mut v);
+            customer_vectors.extend(v);
+            has_text.push(has);
+            text_counts.push(if has { 5 } else { 0 });
+        }
+        TextAnalysis {
+            dim: 4,
+            customer_vectors,
+            has_text,
+            text_counts,
+            reviews: Vec::new(),
+            review_vectors: Vec::new(),
+            queries: Vec::new(),
+            summary: TextSummary {
+                model: String::new(),
+                model_fingerprint: String::new(),
+                device: "cpu".into(),
+                reviews: 0,
+                searches: 0,
+                customers_with_text: 0,
+                share_without_text: 0.0,
+                sentiment_from_text: 0,
+                sentiment_agreement: None,
+                embedding: EmbedStats::default(),
+                block_explained: None,
+                block_weight: 0.0,
+            },
+        }
+    }
+
+    #[test]
+    fn block_keeps_what_behaviour_does_not_say() {
+        // Behaviour (one column) predicts the first text axis; the second axis is a theme that
+        // behaviour does not see. The block must separate the themes and put no-text customers
+        // at 0.
+        let n = 300;
+        let behaviour = Array2::from_shape_fn((n, 1), |(i, _)| if i % 2 == 0 { 1.0 } else { -1.0 });
+        let theme = |i: usize| if (i / 2) % 2 == 0 { 1.0 } else { -1.0 };
+        let t = synthetic(n, |i| {
+            let b = if i % 2 == 0 { 1.0 } else { -1.0 };
+            [3.0 + b, 3.0 + theme(i), 0.1 * (i % 7) as f32, 1.0]
+        });
+        let (block, explained) = t.block(behaviour.view(), 2, 1000, 1);
+        assert_eq!(block.dim(), (n, 2));
+        assert!(explained > 0.5, "{explained}");
+        for i in 0..n {
+            if !t.has_text[i] {
+                assert_eq!(block[[i, 0]], 0.0);
+                continue;
+            }
+            // The first component follows the theme, whatever the behaviour.
+            let same = (block[[i, 0]] > 0.0) == (theme(i) > 0.0);
+            let first = (block[[1, 0]] > 0.0) == (theme(1) > 0.0);
+            assert_eq!(same, first, "customer {i}: {}", block[[i, 0]]);
+        }
+    }
+
+    #[test]
+    fn segment_insight_picks_central_reviews_and_own_terms() {
+        // Segment 0 writes about fit, segment 1 about batteries; customers' vectors point the
+        // same way as their reviews.
+        let n = 60;
+        let mut t = synthetic(n, |i| {
+            if i % 2 == 0 {
+                [1.0, 0.0, 0.0, 0.0]
+            } else {
+                [0.0, 1.0, 0.0, 0.0]
+            }
+        });
+        let labels: Vec<i32> = (0..n).map(|i| (i % 2) as i32).collect();
+        for i in 0..n {
+            let (text, v, sentiment) = if i % 2 == 0 {
+                ("great fit and soft fabric", [1.0f32, 0.0, 0.0, 0.0], 0.5)
+            } else if i == 1 {
+                ("odd one out about fabric", [0.0f32, 0.0, 1.0, 0.0], -1.0)
+            } else {
+                ("battery life is short", [0.0f32, 1.0, 0.0, 0.0], -0.5)
+            };
+            t.reviews.push(Review {
+                customer: i,
+                text: text.into(),
+                rating: None,
+                sentiment,
+                text_sentiment: sentiment,
+            });
+            t.review_vectors.extend(v);
+        }
+        let insight = segment_insight(&t, &labels, 2, 1);
+        assert_eq!(insight.len(), 2);
+        assert_eq!(
+            insight[0].representative_reviews,
+            vec!["great fit and soft fabric"]
+        );
+        assert_eq!(
+            insight[1].representative_reviews,
+            vec!["battery life is short"]
+        );
+        assert!(
+            insight[1].terms.iter().any(|x| x.term.contains("battery")),
+            "{:?}",
+            insight[1].terms
+        );
+        assert!((insight[0].mean_sentiment.unwrap() - 0.5).abs() < 1e-12);
+        assert_eq!(insight[0].reviews, 30);
+        // Every third customer has no text.
+        assert!((insight[0].share_with_text - 20.0 / 30.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn stats_line_says_when_nothing_was_embedded() {
+        let s = EmbedStats {
+            texts: 4,
+            distinct: 3,
+            cached: 3,
+            ..Default::default()
+        };
+        assert!(stats_line(&s).contains("nothing embedded"));
+        assert_eq!(stats_line(&EmbedStats::default()), "no texts to embed");
+    }
 
     #[test]
     fn ridge_recovers_a_linear_map() {
