@@ -629,7 +629,7 @@ mod tests {
         // at 0.
         let n = 300;
         let behaviour = Array2::from_shape_fn((n, 1), |(i, _)| if i % 2 == 0 { 1.0 } else { -1.0 });
-        let theme = |i: usize| if (i / 2) % 2 == 0 { 1.0 } else { -1.0 };
+        let theme = |i: usize| if (i / 2).is_multiple_of(2) { 1.0 } else { -1.0 };
         let t = synthetic(n, |i| {
             let b = if i % 2 == 0 { 1.0 } else { -1.0 };
             [3.0 + b, 3.0 + theme(i), 0.1 * (i % 7) as f32, 1.0]
