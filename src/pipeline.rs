@@ -253,7 +253,10 @@ fn join_text_block(
             .sum()
     };
     let behaviour = var(scaled.matrix.view());
-    let text_var = var(block.view());
+    // The block's spread among customers who have text: counting the zeros of those without
+    // would inflate the factor when few customers write, and let their text dominate.
+    let with_text: Vec<usize> = (0..a.has_text.len()).filter(|&i| a.has_text[i]).collect();
+    let text_var = var(block.select(ndarray::Axis(0), &with_text).view());
     if text_var <= 0.0 || behaviour <= 0.0 {
         return;
     }

@@ -58,7 +58,7 @@ struct TextArgs {
     /// Do not read or write the embedding cache (~/.cache/seglens/embeddings).
     #[arg(long)]
     no_embed_cache: bool,
-    /// Threads for embedding (default: all cores).
+    /// Threads for the run's parallel steps, embedding included (default: all cores).
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
 }
@@ -389,10 +389,15 @@ fn embed(args: EmbedArgs, quiet: bool) -> anyhow::Result<()> {
     let embedder = crate::embed::Embedder::load(&config.text.embed_options())
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut cache = match config.text.cache_dir() {
-        Some(dir) => Some(crate::embed::Cache::open(
-            &embedder.cache_path(&dir),
-            embedder.dim(),
-        )?),
+        Some(dir) => match crate::embed::Cache::open(&embedder.cache_path(&dir), embedder.dim()) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                reporter.report(Progress::Warning(format!(
+                    "embedding without the cache: {e}"
+                )));
+                None
+            }
+        },
         None => None,
     };
     reporter.report(Progress::Stage("embedding"));
@@ -402,6 +407,9 @@ fn embed(args: EmbedArgs, quiet: bool) -> anyhow::Result<()> {
             reporter.report(Progress::Embedding(e))
         })
     })??;
+    if let Some(w) = &stats.cache_warning {
+        reporter.report(Progress::Warning(w.clone()));
+    }
     reporter.finish();
     if args.json {
         let out = serde_json::json!({

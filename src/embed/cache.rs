@@ -74,7 +74,8 @@ impl Cache {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(cache),
             Err(e) => return Err(io(e)),
         }
-        if bytes.is_empty() {
+        if bytes.len() < HEADER {
+            // Empty, or cut inside the header by a killed first write: the next append rewrites it.
             return Ok(cache);
         }
         cache.check_header(&bytes)?;
@@ -130,7 +131,8 @@ impl Cache {
             .map(|&i| &self.vectors[i * self.dim..(i + 1) * self.dim])
     }
 
-    /// Adds vectors to memory and appends them to the file under an exclusive lock.
+    /// Appends vectors to the file under an exclusive lock. They are not kept in memory: the
+    /// caller has them, and the next run reads them back.
     pub fn append(&mut self, items: &[(Key, &[f32])]) -> Result<(), CacheError> {
         let io = |source| CacheError::Io {
             path: self.path.clone(),
@@ -145,8 +147,6 @@ impl Cache {
             for x in *v {
                 buf.extend_from_slice(&x.to_le_bytes());
             }
-            self.index.insert(*k, self.index.len());
-            self.vectors.extend_from_slice(v);
         }
         if buf.is_empty() {
             return Ok(());
@@ -210,6 +210,10 @@ mod tests {
         assert_eq!(c.len(), 2);
         assert_eq!(c.get(&b).unwrap(), &[4.0, 5.0, 6.0]);
         c.append(&[(key("c"), &[7.0, 8.0, 9.0])]).unwrap();
+        assert!(
+            c.get(&key("c")).is_none(),
+            "appended vectors are not kept in memory"
+        );
         let c = Cache::open(&path, 3).unwrap();
         assert_eq!(c.len(), 3);
         assert_eq!(c.get(&key("c")).unwrap(), &[7.0, 8.0, 9.0]);

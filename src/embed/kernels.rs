@@ -22,7 +22,7 @@ pub fn simd() -> bool {
 /// e^x for f32 (Cephes expf scheme, relative error about 1e-7), branch-free.
 #[inline(always)]
 pub fn exp(x: f32) -> f32 {
-    let x = x.clamp(-87.3, 88.7);
+    let x = x.clamp(-87.3, 88.376_26);
     let fx = (x * std::f32::consts::LOG2_E + 0.5).floor();
     let r = x - fx * 0.693_359_4 + fx * 2.121_944_4e-4;
     let r2 = r * r;

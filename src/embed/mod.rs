@@ -172,6 +172,9 @@ pub struct EmbedStats {
     pub texts_per_s: f64,
     /// Real tokens per second.
     pub tokens_per_s: f64,
+    /// Why the cache stopped being written, when it did (the run carries on without it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_warning: Option<String>,
 }
 
 /// Progress of an embedding call: texts done, texts to do, tokens done.
@@ -226,6 +229,23 @@ impl Embedder {
                 format!("not a BERT config ({e}); seglens runs BERT-family encoders"),
             )
         })?;
+        let h = config.hidden_size;
+        if config.num_attention_heads == 0
+            || !h.is_multiple_of(config.num_attention_heads)
+            || config.max_position_embeddings < 2
+            || config.num_hidden_layers == 0
+        {
+            return Err(model_err(
+                &config_path,
+                format!(
+                    "inconsistent BERT config: hidden_size {h}, num_attention_heads {}, \
+                     max_position_embeddings {}, num_hidden_layers {}",
+                    config.num_attention_heads,
+                    config.max_position_embeddings,
+                    config.num_hidden_layers
+                ),
+            ));
+        }
         let max_tokens = opts.max_tokens.clamp(2, config.max_position_embeddings);
         let mut tokenizer =
             Tokenizer::from_file(&tok_path).map_err(|e| model_err(&tok_path, e.to_string()))?;
@@ -341,8 +361,10 @@ impl Embedder {
         }
         // On CPU, as many batches run side by side as there are threads: the matrix products
         // alone do not keep every core busy between the row-wise steps.
+        // At most four: beyond that the matrix products parallelise well on their own, and each
+        // batch in flight holds about 140 MB at the default token budget.
         let side_by_side = match self.engine {
-            Engine::Packed(_) => rayon::current_num_threads().max(1),
+            Engine::Packed(_) => rayon::current_num_threads().clamp(1, 4),
             Engine::Padded(_) => 1,
         };
         let (mut done, mut tokens) = (0usize, 0usize);
@@ -434,7 +456,11 @@ impl Embedder {
                     .zip(fresh.chunks_exact(dim))
                     .map(|(&row, v)| (keys[distinct[row]], v))
                     .collect();
-                c.append(&items)?;
+                if let Err(e) = c.append(&items) {
+                    // A read-only home or a full disk must not cost the embeddings themselves.
+                    stats.cache_warning = Some(format!("not caching new embeddings: {e}"));
+                    cache = None;
+                }
             }
             done += chunk.len();
             tokens += t;

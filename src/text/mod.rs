@@ -72,6 +72,8 @@ pub struct TextAnalysis {
     pub review_vectors: Vec<f32>,
     /// (customer row, query) of every search with a query.
     pub queries: Vec<(usize, String)>,
+    /// (customer row, sentiment from stars) of reviews with a rating and no text.
+    pub star_only: Vec<(usize, f64)>,
     pub summary: TextSummary,
 }
 
@@ -158,6 +160,39 @@ pub fn collect(
     Ok((reviews, queries))
 }
 
+/// Reviews with a star rating but no text (customer row, rating): they count for sentiment.
+pub fn star_only(shop: &Shop, customer_ids: &[String]) -> PolarsResult<Vec<(usize, f64)>> {
+    let Some(rv) = &shop.reviews else {
+        return Ok(Vec::new());
+    };
+    let Ok(rating) = rv.column("rating") else {
+        return Ok(Vec::new());
+    };
+    let index: HashMap<&str, usize> = customer_ids
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.as_str(), i))
+        .collect();
+    let ids = str_col(rv, "customer_id")?;
+    let texts = str_col(rv, "text")?;
+    let ratings: Vec<Option<f64>> = rating
+        .cast(&DataType::Float64)?
+        .f64()?
+        .into_iter()
+        .collect();
+    Ok(ids
+        .into_iter()
+        .zip(texts)
+        .zip(ratings)
+        .filter_map(|((id, text), r)| {
+            let blank = text.as_deref().is_none_or(|t| t.trim().is_empty());
+            let r = r.filter(|r| r.is_finite())?;
+            let row = *index.get(id?.as_str())?;
+            blank.then_some((row, r))
+        })
+        .collect())
+}
+
 /// Embeds the shop's texts and derives customer vectors and review sentiment.
 /// Returns `None` when the shop has no review or search text at all.
 pub fn analyse(
@@ -184,18 +219,19 @@ pub fn analyse(
         None => None,
     };
 
-    let examples = sentiment::examples();
     let mut texts: Vec<&str> = Vec::with_capacity(raw_reviews.len() + queries.len());
     texts.extend(raw_reviews.iter().map(|r| r.1.as_str()));
     texts.extend(queries.iter().map(|q| q.1.as_str()));
-    texts.extend(examples.iter().map(|e| e.1));
     let (vectors, stats) = embedder.embed_cached(&texts, cache.as_mut(), progress)?;
+    if let Some(w) = &stats.cache_warning {
+        note(w.clone());
+    }
 
     let n_rev = raw_reviews.len();
     let n_q = queries.len();
-    let ex_vecs: Vec<f32> = (n_rev + n_q..texts.len())
-        .flat_map(|i| vectors.of(i).iter().copied())
-        .collect();
+    let examples = sentiment::examples();
+    let example_texts: Vec<&str> = examples.iter().map(|e| e.1).collect();
+    let (ex_vecs, _) = embedder.embed(&example_texts, &|_| {})?;
     let labels: Vec<f64> = examples.iter().map(|e| e.0).collect();
     let model = sentiment::SentimentModel::fit(&ex_vecs, dim, &labels);
 
@@ -261,6 +297,10 @@ pub fn analyse(
         block_explained: None,
         block_weight: 0.0,
     };
+    let star_only: Vec<(usize, f64)> = star_only(shop, customer_ids)?
+        .into_iter()
+        .map(|(c, r)| (c, sentiment::from_rating(r)))
+        .collect();
     let review_vectors: Vec<f32> = (0..n_rev)
         .flat_map(|i| vectors.of(i).iter().copied())
         .collect();
@@ -272,6 +312,7 @@ pub fn analyse(
         reviews,
         review_vectors,
         queries,
+        star_only,
         summary,
     }))
 }
@@ -310,7 +351,11 @@ pub fn summary_line(t: &TextSummary) -> String {
     } else {
         s += "; clustered on behaviour only";
     }
-    if let Some(a) = &t.sentiment_agreement {
+    if let Some(a) = t
+        .sentiment_agreement
+        .as_ref()
+        .filter(|a| a.polar_reviews > 0)
+    {
         s += &format!(
             "; text sentiment agrees with the stars on {:.0}% of clearly rated reviews (r = {:.2}), \
              and scored {} reviews without stars",
@@ -331,10 +376,15 @@ impl TextAnalysis {
         let mut sum = vec![0f64; n];
         let mut neg = vec![0f64; n];
         let mut cnt = vec![0f64; n];
-        for r in &self.reviews {
-            sum[r.customer] += r.sentiment;
-            neg[r.customer] += f64::from(u8::from(r.sentiment < sentiment::NEGATIVE_BELOW));
-            cnt[r.customer] += 1.0;
+        let all = self
+            .reviews
+            .iter()
+            .map(|r| (r.customer, r.sentiment))
+            .chain(self.star_only.iter().copied());
+        for (c, sentiment) in all {
+            sum[c] += sentiment;
+            neg[c] += f64::from(u8::from(sentiment < sentiment::NEGATIVE_BELOW));
+            cnt[c] += 1.0;
         }
         let per = |v: &[f64]| -> Vec<f64> {
             v.iter()
@@ -555,7 +605,7 @@ pub fn segment_insight(
             let mut r = std::mem::take(&mut ranked[s]);
             r.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
             let mut reps: Vec<String> = Vec::new();
-            for (_, i) in r {
+            for (_, i) in r.into_iter().take_while(|_| representatives > 0) {
                 let t = &text.reviews[i].text;
                 if !reps.contains(t) {
                     reps.push(t.clone());
@@ -605,6 +655,7 @@ mod tests {
             reviews: Vec::new(),
             review_vectors: Vec::new(),
             queries: Vec::new(),
+            star_only: Vec::new(),
             summary: TextSummary {
                 model: String::new(),
                 model_fingerprint: String::new(),

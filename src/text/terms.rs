@@ -113,17 +113,18 @@ pub fn distinguishing(
                 .filter(|t| t.z > 1.96)
                 .collect();
             scored.sort_by(|a, b| b.z.total_cmp(&a.z).then_with(|| a.term.cmp(&b.term)));
-            drop_nested(&mut scored);
-            scored.truncate(top);
-            scored
+            drop_nested(scored, top)
         })
         .collect()
 }
 
-/// Drops a word when a stronger phrase containing it is already listed.
-fn drop_nested(terms: &mut Vec<Term>) {
-    let mut kept: Vec<Term> = Vec::with_capacity(terms.len());
-    for t in terms.drain(..) {
+/// The first `top` terms, dropping a word when a stronger phrase containing it is already listed.
+fn drop_nested(terms: Vec<Term>, top: usize) -> Vec<Term> {
+    let mut kept: Vec<Term> = Vec::with_capacity(top);
+    for t in terms {
+        if kept.len() == top {
+            break;
+        }
         let inside = kept
             .iter()
             .any(|k| k.term.contains(' ') && k.term.split(' ').any(|w| w == t.term));
@@ -131,7 +132,7 @@ fn drop_nested(terms: &mut Vec<Term>) {
             kept.push(t);
         }
     }
-    *terms = kept;
+    kept
 }
 
 #[cfg(test)]
