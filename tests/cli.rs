@@ -216,3 +216,41 @@ fn text_stage_flags() {
         "{used:?}"
     );
 }
+
+#[test]
+fn reviews_with_stars_but_no_text_count_for_sentiment() {
+    // Even customers write a review; every fourth customer's review has stars and no text.
+    let mut reviews = String::from("customer_id,product_id,review_date,rating,text\n");
+    for c in (0..60).step_by(2) {
+        if c % 4 == 0 {
+            reviews.push_str(&format!("C{c:03},P1,2024-05-01,1,\n"));
+        } else {
+            reviews.push_str(&format!(
+                "C{c:03},P1,2024-05-01,5,\"Lovely book, arrived quickly\"\n"
+            ));
+        }
+    }
+    let (_dir, data, out) = common::shop(&[
+        ("orders.csv", common::orders_csv().as_bytes()),
+        ("reviews.csv", reviews.as_bytes()),
+    ]);
+    segment_json(&data, &out, &[]);
+    let f = std::fs::File::open(out.join("features.parquet")).unwrap();
+    let df = {
+        use polars::prelude::SerReader;
+        polars::prelude::ParquetReader::new(f).finish().unwrap()
+    };
+    let ids: Vec<String> = df
+        .column("customer_id")
+        .unwrap()
+        .str()
+        .unwrap()
+        .into_iter()
+        .map(|s| s.unwrap().to_string())
+        .collect();
+    let sent = df.column("mean_sentiment").unwrap().f64().unwrap().clone();
+    let at = |id: &str| sent.get(ids.iter().position(|i| i == id).unwrap());
+    assert_eq!(at("C000"), Some(-1.0), "1 star, no text");
+    assert_eq!(at("C002"), Some(1.0), "5 stars with text");
+    assert_eq!(at("C001"), None, "no review");
+}
