@@ -39,15 +39,7 @@ fn bench(c: &mut Criterion) {
     .expect("demo data");
     let cfg = seglens::config::Config::default();
     let shop = seglens::data::load(&data, &cfg).expect("load");
-    let ids: Vec<String> = shop
-        .customers
-        .column("customer_id")
-        .expect("ids")
-        .str()
-        .expect("str")
-        .into_iter()
-        .map(|s| s.unwrap_or_default().to_string())
-        .collect();
+    let ids = shop.customer_ids().expect("ids");
     let (reviews, _) = seglens::text::collect(&shop, &ids).expect("texts");
     let texts: Vec<String> = reviews.into_iter().take(n).map(|r| r.1).collect();
     assert_eq!(texts.len(), n, "not enough demo reviews");

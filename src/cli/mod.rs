@@ -279,12 +279,7 @@ fn segment(args: SegmentArgs, quiet: bool) -> anyhow::Result<()> {
         config.text.enabled = false;
     }
     args.text.apply(&mut config);
-    config
-        .validate()
-        .map_err(|message| crate::config::ConfigError::Invalid {
-            origin: "command line".into(),
-            message,
-        })?;
+    check_flags(&config)?;
     let req = SegmentRequest {
         data: args.data,
         out: args.out.clone(),
@@ -331,6 +326,16 @@ fn segment(args: SegmentArgs, quiet: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Validates a configuration after command-line flags changed it.
+fn check_flags(config: &Config) -> Result<(), crate::config::ConfigError> {
+    config
+        .validate()
+        .map_err(|message| crate::config::ConfigError::Invalid {
+            origin: "command line".into(),
+            message,
+        })
+}
+
 /// Runs `f` on a rayon pool of `threads` threads (the global pool when `None`).
 fn with_threads<T: Send>(
     threads: Option<usize>,
@@ -352,12 +357,7 @@ fn with_threads<T: Send>(
 fn embed(args: EmbedArgs, quiet: bool) -> anyhow::Result<()> {
     let mut config = Config::load(args.config.as_deref())?;
     args.text.apply(&mut config);
-    config
-        .validate()
-        .map_err(|message| crate::config::ConfigError::Invalid {
-            origin: "command line".into(),
-            message,
-        })?;
+    check_flags(&config)?;
     let reporter = Reporter::new(quiet);
     let texts: Vec<String> = match (&args.texts, &args.data) {
         (Some(file), _) => std::fs::read_to_string(file)
@@ -369,13 +369,7 @@ fn embed(args: EmbedArgs, quiet: bool) -> anyhow::Result<()> {
         (None, Some(dir)) => {
             reporter.report(Progress::Stage("loading data"));
             let shop = crate::data::load(dir, &config).map_err(PipelineError::from)?;
-            let ids: Vec<String> = shop
-                .customers
-                .column("customer_id")?
-                .str()?
-                .into_iter()
-                .map(|s| s.unwrap_or_default().to_string())
-                .collect();
+            let ids = shop.customer_ids()?;
             let (reviews, queries) = crate::text::collect(&shop, &ids)?;
             reviews
                 .into_iter()

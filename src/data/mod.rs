@@ -206,6 +206,18 @@ pub struct Shop {
 }
 
 impl Shop {
+    /// The customer ids in table order: the row order of every per-customer result.
+    pub fn customer_ids(&self) -> PolarsResult<Vec<String>> {
+        Ok(self
+            .customers
+            .column("customer_id")?
+            .as_materialized_series()
+            .str()?
+            .into_iter()
+            .map(|s| s.unwrap_or_default().to_string())
+            .collect())
+    }
+
     /// The shop as it was before `ts` (seconds): customers who signed up, and order lines, events
     /// and dated reviews from `ts` on are left out, so features "as of" a past date never see the
     /// future. Returns the shop and how many rows were left out.

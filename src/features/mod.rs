@@ -116,14 +116,7 @@ impl Features {
 
 /// Computes every feature for every customer of the shop.
 pub fn build(shop: &Shop, cfg: &Config) -> Result<Features, FeatureError> {
-    let ids: Vec<String> = shop
-        .customers
-        .column("customer_id")?
-        .as_materialized_series()
-        .str()?
-        .into_iter()
-        .map(|s| s.unwrap_or_default().to_string())
-        .collect();
+    let ids = shop.customer_ids()?;
     let n = ids.len();
     if n == 0 {
         return Err(FeatureError::NoCustomers);

@@ -106,17 +106,22 @@ fn str_col(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>> {
         .collect())
 }
 
+/// Row of each customer id in the feature table.
+fn row_index(customer_ids: &[String]) -> HashMap<&str, usize> {
+    customer_ids
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.as_str(), i))
+        .collect()
+}
+
 /// Reviews (customer row, text, rating) and searches (customer row, query) with non-blank text.
 #[allow(clippy::type_complexity)]
 pub fn collect(
     shop: &Shop,
     customer_ids: &[String],
 ) -> PolarsResult<(Vec<(usize, String, Option<f64>)>, Vec<(usize, String)>)> {
-    let index: HashMap<&str, usize> = customer_ids
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.as_str(), i))
-        .collect();
+    let index = row_index(customer_ids);
     let mut reviews = Vec::new();
     if let Some(rv) = &shop.reviews {
         let ids = str_col(rv, "customer_id")?;
@@ -168,11 +173,7 @@ pub fn star_only(shop: &Shop, customer_ids: &[String]) -> PolarsResult<Vec<(usiz
     let Ok(rating) = rv.column("rating") else {
         return Ok(Vec::new());
     };
-    let index: HashMap<&str, usize> = customer_ids
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.as_str(), i))
-        .collect();
+    let index = row_index(customer_ids);
     let ids = str_col(rv, "customer_id")?;
     let texts = str_col(rv, "text")?;
     let ratings: Vec<Option<f64>> = rating
