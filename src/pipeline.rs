@@ -222,8 +222,8 @@ pub fn segment(
     })
 }
 
-/// Appends the text block to the clustering matrix, scaled so that its total variance is
-/// `text.weight` times the behaviour columns' total variance.
+/// Appends the text block to the clustering matrix, scaled so that its total variance among
+/// customers with text is `text.weight` times the behaviour columns' total variance.
 fn join_text_block(
     scaled: &mut features::Scaled,
     a: &mut TextAnalysis,

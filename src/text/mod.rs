@@ -5,11 +5,13 @@
 //! - **Customer text vector:** the mean of the unit vectors of all the customer's texts (each review
 //!   once, each search as often as it was searched, so repeated interests weigh more), normalised
 //!   again. No recency weighting: reviews are few per customer and old ones still say who they are.
-//! - **No text:** customers without any text get a `has_text = 0` flag, and their text block is what
-//!   their behaviour predicts (a ridge regression from the behaviour columns, fitted on customers
-//!   with text): neutral given what is known. Left at one shared point (the mean, or zero), they
-//!   form a segment of their own as soon as text carries weight. Customers with only a few texts
-//!   are shrunk toward the same prediction, one pseudo-text's worth.
+//! - **Text block:** what texts say beyond behaviour: the residual of a ridge regression of the text
+//!   vectors on the behaviour columns, reduced to its leading principal components.
+//! - **No text:** customers without any text get a `has_text = 0` flag and sit at 0 in the block,
+//!   which is exactly what their behaviour predicts: neutral given what is known. Had the raw text
+//!   vectors been used, any shared point (the mean, or zero) would form a segment of its own as soon
+//!   as text carries weight. Customers with only a few texts are shrunk toward 0 by one
+//!   pseudo-text.
 //! - **Sentiment:** the star rating where there is one ((r - 3) / 2), else the text classifier of
 //!   [`sentiment`].
 
