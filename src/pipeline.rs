@@ -34,8 +34,15 @@ pub enum PipelineError {
     Profile(#[from] profile::ProfileError),
     #[error(transparent)]
     Report(#[from] report::ReportError),
+    /// Not a `source`: the message already carries the cause, printed once.
     #[error("{0} (or turn texts off with --no-text)")]
-    Text(#[from] text::TextError),
+    Text(text::TextError),
+}
+
+impl From<text::TextError> for PipelineError {
+    fn from(e: text::TextError) -> Self {
+        Self::Text(e)
+    }
 }
 
 /// The finished run, for summaries.

@@ -175,7 +175,10 @@ fn text_stage_flags() {
             predicate::str::contains("models/fetch")
                 .and(predicate::str::contains("--no-text"))
                 .and(predicate::str::contains("/nonexistent/model")),
-        );
+        )
+        .stderr(predicate::function(|e: &str| {
+            e.matches("/nonexistent/model").count() == 1
+        }));
     assert!(!dir.path().join("bad").exists());
     seglens()
         .args(["segment", "--text-weight=-1", "--data"])
