@@ -124,7 +124,8 @@ struct SegmentArgs {
     /// Measure recency and tenure as of this date (YYYY-MM-DD) instead of the day after the last order.
     #[arg(long, value_name = "DATE")]
     as_of: Option<String>,
-    /// Weight of review and search text in clustering, relative to behaviour (0 = behaviour only).
+    /// Weight of review and search text in clustering, relative to behaviour (0 = behaviour only;
+    /// default text.weight, 0.65).
     #[arg(long, value_name = "W")]
     text_weight: Option<f64>,
     /// Skip the sentence-embedding model entirely: no text block, sentiment or text insight.
