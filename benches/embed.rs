@@ -40,8 +40,13 @@ fn bench(c: &mut Criterion) {
     let cfg = seglens::config::Config::default();
     let shop = seglens::data::load(&data, &cfg).expect("load");
     let ids = shop.customer_ids().expect("ids");
-    let (reviews, _) = seglens::text::collect(&shop, &ids).expect("texts");
-    let texts: Vec<String> = reviews.into_iter().take(n).map(|r| r.1).collect();
+    let texts: Vec<String> = seglens::text::collect(&shop, &ids)
+        .expect("texts")
+        .reviews
+        .into_iter()
+        .take(n)
+        .map(|r| r.1)
+        .collect();
     assert_eq!(texts.len(), n, "not enough demo reviews");
     if let Ok(path) = std::env::var("SEGLENS_BENCH_TEXTS_OUT") {
         std::fs::write(&path, texts.join("\n") + "\n").expect("write texts");

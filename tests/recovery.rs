@@ -53,7 +53,7 @@ fn text_separates_the_archetypes_that_differ_in_what_they_write() {
         (ari, r)
     };
     let (with_text, r) = run(config.text.weight, "with-text");
-    let (without, _) = run(0.0, "without-text");
+    let (without, r0) = run(0.0, "without-text");
     let summary = r.info.text.clone().expect("text stage ran");
     eprintln!(
         "k = {}, ARI over all {} archetypes: with text {with_text:.3}, text weight 0 {without:.3}; \
@@ -67,8 +67,11 @@ fn text_separates_the_archetypes_that_differ_in_what_they_write() {
         with_text >= without + 0.05,
         "text did not help: {with_text:.3} vs {without:.3} without"
     );
-    // The second run reused every vector from the first.
+    // The first run embedded the texts; the second reused every vector from the cache.
     assert!(summary.embedding.cached > 0 || summary.embedding.embedded > 0);
+    let again = r0.info.text.expect("text stage ran").embedding;
+    assert_eq!(again.embedded, 0, "{again:?}");
+    assert_eq!(again.cached, summary.embedding.distinct);
     let agreement = summary.sentiment_agreement.expect("rated reviews");
     assert!(agreement.polar_accuracy >= 0.8, "{agreement:?}");
     assert!(summary.sentiment_from_text > 0);

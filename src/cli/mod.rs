@@ -371,11 +371,12 @@ fn embed(args: EmbedArgs, quiet: bool) -> anyhow::Result<()> {
             reporter.report(Progress::Stage("loading data"));
             let shop = crate::data::load(dir, &config).map_err(PipelineError::from)?;
             let ids = shop.customer_ids()?;
-            let (reviews, queries) = crate::text::collect(&shop, &ids)?;
-            reviews
+            let texts = crate::text::collect(&shop, &ids)?;
+            texts
+                .reviews
                 .into_iter()
                 .map(|r| r.1)
-                .chain(queries.into_iter().map(|q| q.1))
+                .chain(texts.queries.into_iter().map(|q| q.1))
                 .collect()
         }
         (None, None) => anyhow::bail!("pass --data DIR or --texts FILE"),

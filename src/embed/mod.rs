@@ -262,12 +262,7 @@ impl Embedder {
             hash_file(&mut h, p)?;
         }
         h.update(format!("max_tokens={max_tokens}"));
-        let fingerprint: String = h
-            .finalize()
-            .iter()
-            .take(12)
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let fingerprint = crate::util::hex(&h.finalize()[..12]);
 
         let dev = device(&opts.device)?;
         let load_err = |e: candle_core::Error| model_err(&weights, e.to_string());

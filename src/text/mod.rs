@@ -117,14 +117,21 @@ fn row_index(customer_ids: &[String]) -> HashMap<&str, usize> {
         .collect()
 }
 
-/// Reviews (customer row, text, rating) and searches (customer row, query) with non-blank text.
-#[allow(clippy::type_complexity)]
-pub fn collect(
-    shop: &Shop,
-    customer_ids: &[String],
-) -> PolarsResult<(Vec<(usize, String, Option<f64>)>, Vec<(usize, String)>)> {
+/// What a shop's customers wrote, by feature-table row.
+#[derive(Debug, Default)]
+pub struct ShopTexts {
+    /// (customer row, text, rating) of reviews with non-blank text.
+    pub reviews: Vec<(usize, String, Option<f64>)>,
+    /// (customer row, query) of searches with a non-blank query.
+    pub queries: Vec<(usize, String)>,
+    /// (customer row, rating) of reviews with stars and no text: they count for sentiment.
+    pub star_only: Vec<(usize, f64)>,
+}
+
+/// Reads the shop's reviews and search queries in one pass over each table.
+pub fn collect(shop: &Shop, customer_ids: &[String]) -> PolarsResult<ShopTexts> {
     let index = row_index(customer_ids);
-    let mut reviews = Vec::new();
+    let mut out = ShopTexts::default();
     if let Some(rv) = &shop.reviews {
         let ids = str_col(rv, "customer_id")?;
         let texts = str_col(rv, "text")?;
@@ -133,67 +140,31 @@ pub fn collect(
             Err(_) => vec![None; rv.height()],
         };
         for ((id, text), rating) in ids.into_iter().zip(texts).zip(ratings) {
-            let (Some(id), Some(text)) = (id, text) else {
+            let Some(&row) = id.as_deref().and_then(|id| index.get(id)) else {
                 continue;
             };
-            let text = text.trim();
-            if text.is_empty() {
-                continue;
-            }
-            if let Some(&row) = index.get(id.as_str()) {
-                reviews.push((row, text.to_string(), rating));
+            let rating = rating.filter(|r| r.is_finite());
+            match text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                Some(t) => out.reviews.push((row, t.to_string(), rating)),
+                None => out.star_only.extend(rating.map(|r| (row, r))),
             }
         }
     }
-    let mut queries = Vec::new();
     if let Some(ev) = &shop.events {
         if ev.column("query").is_ok() {
             let ids = str_col(ev, "customer_id")?;
             let qs = str_col(ev, "query")?;
             for (id, q) in ids.into_iter().zip(qs) {
-                let (Some(id), Some(q)) = (id, q) else {
+                let Some(&row) = id.as_deref().and_then(|id| index.get(id)) else {
                     continue;
                 };
-                let q = q.trim();
-                if q.is_empty() {
-                    continue;
-                }
-                if let Some(&row) = index.get(id.as_str()) {
-                    queries.push((row, q.to_string()));
+                if let Some(q) = q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+                    out.queries.push((row, q.to_string()));
                 }
             }
         }
     }
-    Ok((reviews, queries))
-}
-
-/// Reviews with a star rating but no text (customer row, rating): they count for sentiment.
-pub fn star_only(shop: &Shop, customer_ids: &[String]) -> PolarsResult<Vec<(usize, f64)>> {
-    let Some(rv) = &shop.reviews else {
-        return Ok(Vec::new());
-    };
-    let Ok(rating) = rv.column("rating") else {
-        return Ok(Vec::new());
-    };
-    let index = row_index(customer_ids);
-    let ids = str_col(rv, "customer_id")?;
-    let texts = str_col(rv, "text")?;
-    let ratings: Vec<Option<f64>> = rating
-        .cast(&DataType::Float64)?
-        .f64()?
-        .into_iter()
-        .collect();
-    Ok(ids
-        .into_iter()
-        .zip(texts)
-        .zip(ratings)
-        .filter_map(|((id, text), r)| {
-            let blank = text.as_deref().is_none_or(|t| t.trim().is_empty());
-            let r = r.filter(|r| r.is_finite())?;
-            let row = *index.get(id?.as_str())?;
-            blank.then_some((row, r))
-        })
-        .collect())
+    Ok(out)
 }
 
 /// Embeds the shop's texts and derives customer vectors and review sentiment.
@@ -205,7 +176,11 @@ pub fn analyse(
     progress: &dyn Fn(EmbedProgress),
     note: &dyn Fn(String),
 ) -> Result<Option<TextAnalysis>, TextError> {
-    let (raw_reviews, queries) = collect(shop, customer_ids)?;
+    let ShopTexts {
+        reviews: raw_reviews,
+        queries,
+        star_only,
+    } = collect(shop, customer_ids)?;
     if raw_reviews.is_empty() && queries.is_empty() {
         return Ok(None);
     }
@@ -261,7 +236,6 @@ pub fn analyse(
     let mut from_text = 0;
     for (i, (customer, text, rating)) in raw_reviews.into_iter().enumerate() {
         let text_sentiment = model.score(vectors.of(i));
-        let rating = rating.filter(|r| r.is_finite());
         let sentiment = match rating {
             Some(r) => sentiment::from_rating(r),
             None => {
@@ -300,7 +274,7 @@ pub fn analyse(
         block_explained: None,
         block_weight: 0.0,
     };
-    let star_only: Vec<(usize, f64)> = star_only(shop, customer_ids)?
+    let star_only: Vec<(usize, f64)> = star_only
         .into_iter()
         .map(|(c, r)| (c, sentiment::from_rating(r)))
         .collect();
