@@ -33,7 +33,8 @@ demo: models-demo build
 	$(BIN) segment --data $(DEMO_DIR)/shop/data --out $(DEMO_DIR)/run --seed $(SEED)
 	@$(BIN) evaluate --run $(DEMO_DIR)/run --truth $(DEMO_DIR)/shop/truth.csv \
 		| sed 's/^/ARI against the 7 planted archetypes: /'
-	@echo "run written to $(DEMO_DIR)/run"
+	$(BIN) personas --run $(DEMO_DIR)/run --model qwen2.5-coder-1.5b --format md > /dev/null
+	@echo "run written to $(DEMO_DIR)/run; personas in $(DEMO_DIR)/run/report.md"
 
 test: models
 	$(CARGO) test --release --locked

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod embed;
 pub mod eval;
 pub mod features;
+pub mod llm;
 pub mod pipeline;
 pub mod profile;
 pub mod report;

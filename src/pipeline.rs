@@ -34,6 +34,10 @@ pub enum PipelineError {
     Profile(#[from] profile::ProfileError),
     #[error(transparent)]
     Report(#[from] report::ReportError),
+    #[error(transparent)]
+    RunData(#[from] crate::llm::tools::RunDataError),
+    #[error(transparent)]
+    Personas(#[from] crate::llm::writer::WriterError),
     /// Not a `source`: the message already carries the cause, printed once.
     #[error("{0} (or turn texts off with --no-text)")]
     Text(text::TextError),
@@ -227,6 +231,20 @@ pub fn segment(
         profiles,
         clustering,
     })
+}
+
+/// Writes a persona for every segment of the run in `run_dir` (`personas.json`, `report.md`).
+/// The model loads only when some persona is not in the cache; without a usable model the
+/// personas are written by template and marked so.
+pub fn personas(
+    run_dir: &std::path::Path,
+    opts: &crate::llm::writer::PersonaOptions,
+    events: &dyn Fn(crate::llm::writer::PersonaEvent),
+) -> Result<crate::llm::writer::PersonaRun, PipelineError> {
+    let data = crate::llm::tools::RunData::load(run_dir)?;
+    let run = crate::llm::writer::write(&data, opts, events)?;
+    report::personas::write(run_dir, &run, &data)?;
+    Ok(run)
 }
 
 /// Appends the text block to the clustering matrix, scaled so that its total variance among

@@ -1,7 +1,9 @@
 //! The command line: argument parsing, progress on stderr, results on stdout, and exit codes.
 //!
-//! Exit codes: 0 success; 1 the run failed (I/O, clustering); 2 bad usage or configuration;
-//! 3 the input data failed validation.
+//! Exit codes: 0 success (personas written by template when no model could be used count as
+//! success: the fallback is announced on stderr and marked in every output); 1 the run failed
+//! (I/O, clustering, generation); 2 bad usage or configuration (a missing run directory, an
+//! unknown segment, a broken prompt template); 3 the input data failed validation.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -43,6 +45,81 @@ enum Command {
     /// Embed a shop's reviews and searches (or a file of texts) with the local sentence model,
     /// fill the embedding cache and print throughput.
     Embed(EmbedArgs),
+    /// Write a persona and campaign ideas for every segment of a finished run with the local LLM,
+    /// check every claim against the data, and write personas.json and report.md into the run.
+    Personas(PersonasArgs),
+    /// Segment a shop and write its personas in one go (`segment` then `personas`).
+    Run(RunArgs),
+}
+
+/// Output printed on stdout by `personas` and `run`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    /// The Markdown report (report.md).
+    Md,
+    /// Everything, as personas.json.
+    Json,
+    /// One persona record per line.
+    Jsonl,
+}
+
+/// Persona options shared by `personas` and `run`.
+#[derive(Debug, Args)]
+struct PersonaArgs {
+    /// LLM: a name from models/manifest.toml (default qwen2.5-coder-1.5b) or a GGUF file.
+    #[arg(long, value_name = "NAME|PATH")]
+    model: Option<String>,
+    /// Only these segments, e.g. 1,3 (default: all).
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    segments: Option<Vec<i32>>,
+    /// What to print on stdout (the files are always written).
+    #[arg(long, value_enum, default_value_t = Format::Md)]
+    format: Format,
+    /// Sampling temperature (0 = greedy; default llm.temperature, 0.7).
+    #[arg(long, value_name = "T")]
+    temperature: Option<f32>,
+    /// Segments generated at once as parallel sequences of one context (default llm.parallel, 8).
+    #[arg(long, value_name = "N")]
+    parallel: Option<usize>,
+    /// Layers offloaded to the GPU (builds with --features cuda, metal or vulkan; default all).
+    #[arg(long, value_name = "N")]
+    gpu_layers: Option<u32>,
+    /// Write without looking anything up first (no tool calls).
+    #[arg(long)]
+    no_tools: bool,
+    /// Regenerate every persona instead of reading it from the persona cache.
+    #[arg(long)]
+    fresh: bool,
+    /// A folder with prompt templates (system.md, persona.md, tool_result.md, write.md,
+    /// retry.md) that replace the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    prompts: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct PersonasArgs {
+    /// A run directory written by `seglens segment`.
+    #[arg(long, value_name = "DIR")]
+    run: PathBuf,
+    /// Seed of the sampler (default: the run's seed).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// CPU threads for the model (default: all cores).
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// A seglens.toml (section [llm]); ./seglens.toml is used when present.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(flatten)]
+    persona: PersonaArgs,
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    #[command(flatten)]
+    segment: SegmentArgs,
+    #[command(flatten)]
+    persona: PersonaArgs,
 }
 
 /// Options of the text stage shared by `segment` and `embed`.
@@ -208,10 +285,13 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 fn exit_code(err: &anyhow::Error) -> u8 {
     for e in err.chain() {
         if let Some(p) = e.downcast_ref::<PipelineError>() {
-            return if matches!(p, PipelineError::Data(_)) {
-                3
-            } else {
-                1
+            use crate::llm::writer::WriterError;
+            return match p {
+                PipelineError::Data(_) => 3,
+                PipelineError::RunData(crate::llm::tools::RunDataError::Missing { .. })
+                | PipelineError::Personas(WriterError::UnknownSegment(..))
+                | PipelineError::Personas(WriterError::Prompt(_)) => 2,
+                _ => 1,
             };
         }
         if e.downcast_ref::<crate::data::DataError>().is_some() {
@@ -226,13 +306,37 @@ fn exit_code(err: &anyhow::Error) -> u8 {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Segment(args) => segment(args, cli.quiet),
+        Command::Segment(args) => segment(args, cli.quiet, true),
         Command::DemoData(args) => demo(args, cli.quiet),
         Command::Config { .. } => {
             std::io::stdout().write_all(DEFAULT_TOML.as_bytes())?;
             Ok(())
         }
         Command::Embed(args) => embed(args, cli.quiet),
+        Command::Personas(args) => {
+            let config = load_config(args.config.as_deref(), cli.quiet)?;
+            let run_seed = read_run_seed(&args.run);
+            let opts = persona_options(
+                &config,
+                &args.persona,
+                args.seed.or(run_seed).unwrap_or(config.seed),
+                args.threads,
+            )?;
+            personas(&args.run, &opts, args.persona.format, cli.quiet)
+        }
+        Command::Run(args) => {
+            let out = args.segment.out.clone();
+            let threads = args.segment.text.threads;
+            let mut format = args.persona.format;
+            if args.segment.json {
+                format = Format::Json;
+            }
+            let config = load_config(args.segment.config.as_deref(), true)?;
+            let seed = args.segment.seed.unwrap_or(config.seed);
+            let opts = persona_options(&config, &args.persona, seed, threads)?;
+            segment(args.segment, cli.quiet, false)?;
+            personas(&out, &opts, format, cli.quiet)
+        }
         Command::Evaluate(args) => {
             let merge: Vec<Vec<String>> = args
                 .merge
@@ -252,15 +356,158 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 /// A `seglens.toml` in the working directory is used when `--config` is not given.
 const LOCAL_CONFIG: &str = "seglens.toml";
 
-fn segment(args: SegmentArgs, quiet: bool) -> anyhow::Result<()> {
-    let config_path = args.config.clone().or_else(|| {
+/// `--config FILE`, else ./seglens.toml when present, else the defaults.
+fn load_config(path: Option<&std::path::Path>, quiet: bool) -> anyhow::Result<Config> {
+    let config_path = path.map(PathBuf::from).or_else(|| {
         let local = PathBuf::from(LOCAL_CONFIG);
         local.is_file().then_some(local)
     });
-    if args.config.is_none() && config_path.is_some() && !quiet {
+    if path.is_none() && config_path.is_some() && !quiet {
         eprintln!("using config ./{LOCAL_CONFIG}");
     }
-    let mut config = Config::load(config_path.as_deref())?;
+    Ok(Config::load(config_path.as_deref())?)
+}
+
+/// The seed recorded in a run's run.json, so personas follow the run's seed by default.
+fn read_run_seed(dir: &std::path::Path) -> Option<u64> {
+    let bytes = std::fs::read(dir.join(crate::report::RUN)).ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    v.get("seed")?.as_u64()
+}
+
+fn persona_options(
+    config: &Config,
+    args: &PersonaArgs,
+    seed: u64,
+    threads: Option<usize>,
+) -> anyhow::Result<crate::llm::writer::PersonaOptions> {
+    let l = &config.llm;
+    let mut prompts_dir = (!l.prompts_dir.is_empty()).then(|| PathBuf::from(&l.prompts_dir));
+    if let Some(p) = &args.prompts {
+        prompts_dir = Some(p.clone());
+    }
+    if let Some(p) = &prompts_dir {
+        if !p.is_dir() {
+            return Err(crate::config::ConfigError::Invalid {
+                origin: "command line".into(),
+                message: format!("--prompts {} is not a folder", p.display()),
+            }
+            .into());
+        }
+    }
+    let parallel = args.parallel.unwrap_or(l.parallel);
+    let temperature = args.temperature.unwrap_or(l.temperature);
+    let mut check = config.clone();
+    check.llm.parallel = parallel;
+    check.llm.temperature = temperature;
+    check_flags(&check)?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = match threads.unwrap_or(l.threads) {
+        0 => cores,
+        n => n,
+    };
+    Ok(crate::llm::writer::PersonaOptions {
+        model: args.model.clone().unwrap_or_else(|| l.model.clone()),
+        threads,
+        gpu_layers: args
+            .gpu_layers
+            .or(u32::try_from(l.gpu_layers).ok()),
+        parallel,
+        ctx_per_sequence: l.ctx_per_sequence,
+        sampling: crate::llm::engine::Sampling {
+            temperature,
+            top_k: l.top_k,
+            top_p: l.top_p,
+            min_p: l.min_p,
+            repeat_penalty: l.repeat_penalty,
+        },
+        seed,
+        tools: l.tools && !args.no_tools,
+        max_tool_calls: l.max_tool_calls,
+        threshold: l.grounding_threshold,
+        tolerance: crate::llm::grounding::Tolerance { rel: l.tolerance },
+        prompts_dir,
+        cache_dir: l.cache_dir(),
+        fresh: args.fresh,
+        segments: args.segments.clone(),
+        max_traits: l.max_traits,
+        neighbours: l.neighbours,
+    })
+}
+
+fn personas(
+    run: &std::path::Path,
+    opts: &crate::llm::writer::PersonaOptions,
+    format: Format,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    use crate::llm::writer::PersonaEvent;
+    let reporter = Reporter::new(quiet);
+    reporter.report(Progress::Stage("reading the run"));
+    let tokens = std::sync::atomic::AtomicUsize::new(0);
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let started = std::time::Instant::now();
+    let last = std::sync::Mutex::new(std::time::Instant::now());
+    let events = |e: PersonaEvent| match e {
+        PersonaEvent::Stage(s) => reporter.report(Progress::Detail(s)),
+        PersonaEvent::Warning(w) => reporter.report(Progress::Warning(w)),
+        PersonaEvent::Text { .. } => {
+            let n = tokens.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            let mut l = last.lock().unwrap_or_else(|p| p.into_inner());
+            let every = if reporter.bar.is_some() { 200 } else { 5000 };
+            if l.elapsed() >= Duration::from_millis(every) {
+                *l = std::time::Instant::now();
+                reporter.report(Progress::Detail(format!(
+                    "generating: {n} pieces, {} replies done, {:.1} pieces/s",
+                    done.load(std::sync::atomic::Ordering::Relaxed),
+                    n as f64 / started.elapsed().as_secs_f64().max(1e-9)
+                )));
+            }
+        }
+        PersonaEvent::Replied { .. } => {
+            done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    };
+    let result = pipeline::personas(run, opts, &events);
+    reporter.finish();
+    let result = result?;
+    let m = &result.meta;
+    if !quiet {
+        if let Some(r) = &m.fallback_reason {
+            eprintln!(
+                "warning: no model could be used ({r}); the personas were written from the profiles \
+                 by template and are marked \"not model-written\""
+            );
+        }
+        let flagged = result.personas.iter().filter(|p| p.flagged).count();
+        eprintln!(
+            "{} persona(s) in {:.1} s: {} from the cache, model {}; {} generated tokens at {:.1} tokens/s; {} flagged",
+            result.personas.len(),
+            m.wall_ms / 1000.0,
+            m.from_cache,
+            if m.model_loaded { "loaded" } else { "not loaded" },
+            m.generation.generated_tokens,
+            m.tokens_per_s,
+            flagged
+        );
+        eprintln!(
+            "wrote {} and {}",
+            run.join(crate::report::personas::PERSONAS).display(),
+            run.join(crate::report::personas::REPORT).display()
+        );
+    }
+    let mut stdout = std::io::stdout().lock();
+    let text = match format {
+        Format::Md => std::fs::read_to_string(run.join(crate::report::personas::REPORT))?,
+        Format::Json => crate::report::personas::json(&result)?,
+        Format::Jsonl => crate::report::personas::jsonl(&result)?,
+    };
+    stdout.write_all(text.as_bytes())?;
+    Ok(())
+}
+
+fn segment(args: SegmentArgs, quiet: bool, print: bool) -> anyhow::Result<()> {
+    let mut config = load_config(args.config.as_deref(), quiet)?;
     if let Some(k) = args.k {
         config.cluster.k = k;
     }
@@ -292,6 +539,17 @@ fn segment(args: SegmentArgs, quiet: bool) -> anyhow::Result<()> {
     })?;
     reporter.finish();
     let result = result?;
+    if !print {
+        if !quiet {
+            eprintln!(
+                "segmented {} customers into {} segments; wrote {}",
+                result.info.customers,
+                result.clustering.k,
+                args.out.display()
+            );
+        }
+        return Ok(());
+    }
     let mut stdout = std::io::stdout().lock();
     if args.json {
         let summary = serde_json::json!({

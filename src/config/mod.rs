@@ -39,6 +39,7 @@ pub struct Config {
     pub cluster: ClusterConfig,
     pub profile: ProfileConfig,
     pub text: TextConfig,
+    pub llm: LlmConfig,
     /// table -> canonical column -> column name in the user's file.
     #[serde(default)]
     pub columns: BTreeMap<String, BTreeMap<String, String>>,
@@ -219,6 +220,49 @@ pub struct ClusterConfig {
     pub dbscan_min_points: usize,
 }
 
+/// The persona writer: the local LLM, its sampling, tools, grounding and cache.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LlmConfig {
+    /// Manifest name or GGUF path; empty = the demo model.
+    pub model: String,
+    /// 0 = all cores.
+    pub threads: usize,
+    /// -1 = every layer when built with a GPU feature, else none.
+    pub gpu_layers: i64,
+    pub parallel: usize,
+    pub ctx_per_sequence: u32,
+    pub temperature: f32,
+    pub top_k: i32,
+    pub top_p: f32,
+    pub min_p: f32,
+    pub repeat_penalty: f32,
+    pub tools: bool,
+    pub max_tool_calls: usize,
+    pub grounding_threshold: f64,
+    pub tolerance: f64,
+    pub max_traits: usize,
+    pub neighbours: usize,
+    /// Empty = the built-in templates.
+    pub prompts_dir: String,
+    pub cache: bool,
+    /// Empty = `$SEGLENS_PERSONA_CACHE`, else `~/.cache/seglens/personas`.
+    pub cache_dir: String,
+}
+
+impl LlmConfig {
+    /// The persona cache folder, `None` when the cache is off.
+    pub fn cache_dir(&self) -> Option<PathBuf> {
+        if !self.cache {
+            None
+        } else if self.cache_dir.is_empty() {
+            Some(crate::llm::cache::default_dir())
+        } else {
+            Some(PathBuf::from(&self.cache_dir))
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileConfig {
@@ -273,6 +317,22 @@ impl Config {
 
     /// Checks ranges and names that serde cannot express.
     pub fn validate(&self) -> Result<(), String> {
+        let l = &self.llm;
+        if l.parallel == 0 || l.parallel > 64 {
+            return Err(format!("llm.parallel ({}) must be between 1 and 64", l.parallel));
+        }
+        if l.ctx_per_sequence < 1024 {
+            return Err("llm.ctx_per_sequence must be >= 1024".into());
+        }
+        if !(0.0..=2.0).contains(&l.temperature) {
+            return Err(format!("llm.temperature ({}) must be between 0 and 2", l.temperature));
+        }
+        if !(0.0..=1.0).contains(&l.grounding_threshold) || !(0.0..=1.0).contains(&l.tolerance) {
+            return Err("llm.grounding_threshold and llm.tolerance must be between 0 and 1".into());
+        }
+        if l.max_tool_calls > 8 {
+            return Err("llm.max_tool_calls must be at most 8".into());
+        }
         let c = &self.cluster;
         if c.k_min < 2 || c.k_max < c.k_min {
             return Err(format!(

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use ndarray::Array2;
 use polars::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::cluster::{metrics::sq_dist, Clustering};
 use crate::config::ProfileConfig;
@@ -17,7 +17,7 @@ use crate::data::Shop;
 use crate::features::{scale::quantile, Features};
 
 /// A feature compared between a segment and the population.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct FeatureStat {
     pub name: String,
     pub description: String,
@@ -32,7 +32,7 @@ pub struct FeatureStat {
 }
 
 /// A category's share of the segment's spend against its share of everyone's.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct CategoryLift {
     pub category: String,
     pub share: f64,
@@ -41,7 +41,7 @@ pub struct CategoryLift {
 }
 
 /// A product bought by relatively more of the segment's members than of all customers.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ProductLift {
     pub product_id: String,
     pub name: Option<String>,
@@ -55,7 +55,7 @@ pub struct ProductLift {
 }
 
 /// One segment's profile.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SegmentProfile {
     /// Segment number (0 = largest; -1 = DBSCAN noise).
     pub id: i32,
@@ -77,12 +77,12 @@ pub struct SegmentProfile {
     /// Mean of the members' p(segment | customer).
     pub mean_confidence: f64,
     /// What the segment writes about and searches for (when texts were read).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<crate::text::SegmentText>,
 }
 
 /// Profiles of all segments plus population context.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Profiles {
     pub customers: usize,
     pub as_of: String,

@@ -18,6 +18,8 @@ use crate::features::{Features, Scaled};
 use crate::profile::Profiles;
 use crate::util::AtomicFile;
 
+pub mod personas;
+
 /// File names inside a run directory.
 pub const ASSIGNMENTS: &str = "assignments.parquet";
 pub const FEATURES: &str = "features.parquet";

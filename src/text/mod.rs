@@ -511,7 +511,7 @@ fn solve_spd(a: Array2<f64>, b: Array2<f64>) -> Option<Array2<f64>> {
 }
 
 /// Text insight of one segment, for its profile.
-#[derive(Debug, Clone, serde::Serialize, PartialEq)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
 pub struct SegmentText {
     /// Share of members with any review or search text.
     pub share_with_text: f64,

@@ -18,7 +18,7 @@ const STOPWORDS: &[&str] = &[
 ];
 
 /// One distinguishing term of a segment.
-#[derive(Debug, Clone, serde::Serialize, PartialEq)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
 pub struct Term {
     pub term: String,
     /// z-score of the log-odds ratio, segment vs the rest.

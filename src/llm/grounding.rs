@@ -1,0 +1,721 @@
+//! The grounding check: every number, percentage, money amount, multiple, category and
+//! comparison a persona states is compared with the segment's profile.
+//!
+//! Rules (also in the README):
+//! - A number is supported when a figure of the segment (its size, share, feature means and
+//!   medians with the population's, lifts, category and product shares, value-tier and RFM mix,
+//!   text figures), of the neighbours shown on the card, or of a tool result matches it within
+//!   `rel` relative (default 10%) or a rounding slack (0.5 for percentages and whole numbers,
+//!   0.05 for multiples). When the clause around the number names features, categories or
+//!   products, only their figures count; otherwise any figure of the segment does.
+//! - Percentages compare with shares times 100 and with the figures as they are; money amounts
+//!   and plain numbers with the figures; multiples ("2.1x", "3 times") with lifts.
+//! - A category named in the persona must be one the segment over-buys (lift above 1), unless
+//!   the clause says less/fewer/rarely, in which case it must not be.
+//! - A comparison ("spend more", "lower return rate") must put the segment on the stated side of
+//!   the population median (the mean when both medians are equal, as for mostly-zero features).
+//! - Checked: name, tagline, facts, summary, motivations and pain points. Campaigns are proposals
+//!   (an offer of 20% off is no claim about the data) and are not checked.
+
+use serde::{Deserialize, Serialize};
+
+use super::persona::Persona;
+use crate::profile::{fmt_num, SegmentProfile};
+
+/// Tolerances of the check.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Tolerance {
+    /// Relative tolerance, e.g. 0.10 for +-10%.
+    pub rel: f64,
+}
+
+impl Default for Tolerance {
+    fn default() -> Self {
+        Self { rel: 0.10 }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FactKind {
+    /// A count or measured value (money, days, items).
+    Value,
+    /// A share in 0..1 (claims in percent are compared with 100 times it).
+    Share,
+    /// A lift or ratio.
+    Ratio,
+}
+
+/// A figure claims may be checked against.
+#[derive(Debug, Clone)]
+pub struct Fact {
+    value: f64,
+    kind: FactKind,
+    /// Stemmed keywords naming what the figure is about.
+    keys: Vec<String>,
+    label: String,
+}
+
+impl Fact {
+    fn new(value: f64, kind: FactKind, keys: Vec<String>, label: impl Into<String>) -> Self {
+        Self {
+            value,
+            kind,
+            keys,
+            label: label.into(),
+        }
+    }
+}
+
+/// One checked claim.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Claim {
+    pub field: String,
+    /// The claim as written ("23%", "more electronics").
+    pub claim: String,
+    pub kind: String,
+    /// The clause it was found in.
+    pub context: String,
+    pub supported: bool,
+    /// The matching figure, or why none matched.
+    pub evidence: String,
+}
+
+/// The check's verdict on one persona.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Grounding {
+    pub checked: usize,
+    pub supported: usize,
+    /// supported / checked (1 when nothing checkable was said).
+    pub fraction: f64,
+    pub claims: Vec<Claim>,
+    /// The unsupported claims in words, as shown in reports and named in a retry prompt.
+    pub unsupported: Vec<String>,
+}
+
+const GENERIC: [&str; 40] = [
+    "the", "a", "an", "of", "in", "to", "and", "or", "per", "by", "for", "with", "on", "at", "is",
+    "has", "mean", "avg", "average", "total", "number", "count", "share", "rate", "n", "cat",
+    "num", "value", "all", "over", "from", "their", "that", "as", "be", "are", "day", "than",
+    "each", "customer",
+];
+
+fn stem(w: &str) -> String {
+    let w = w.to_lowercase();
+    let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+    let n = w.chars().count();
+    if n > 4 && w.ends_with("ies") {
+        format!("{}y", &w[..w.len() - 3])
+    } else if n > 3 && w.ends_with('s') && !w.ends_with("ss") {
+        w[..w.len() - 1].to_string()
+    } else {
+        w.to_string()
+    }
+}
+
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '-'))
+        .flat_map(|w| w.split('-'))
+        .filter(|w| !w.is_empty())
+        .map(stem)
+        .collect()
+}
+
+fn keys_of(text: &str) -> Vec<String> {
+    let mut k: Vec<String> = words(&text.replace('_', " "))
+        .into_iter()
+        .filter(|w| w.chars().count() > 2 && !GENERIC.contains(&w.as_str()))
+        .filter(|w| !w.chars().all(|c| c.is_ascii_digit()))
+        .collect();
+    k.sort();
+    k.dedup();
+    k
+}
+
+/// Synonyms shoppers' language uses for the usual feature names.
+fn synonyms(name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let n = name.to_lowercase();
+    let table: [(&str, &[&str]); 9] = [
+        ("recency", &["recent", "last", "lapsed", "since", "ago", "inactive"]),
+        ("frequency", &["order", "purchase", "frequent", "often", "repeat"]),
+        ("monetary", &["spend", "spent", "spending", "revenue", "money"]),
+        ("aov", &["basket", "order", "ticket", "spend"]),
+        ("discount", &["discount", "coupon", "promo", "promotion", "deal", "sale"]),
+        ("return", &["return", "returned", "refund"]),
+        ("sentiment", &["sentiment", "rating", "star", "review", "satisfied", "happy"]),
+        ("tenure", &["tenure", "loyal", "long", "since", "customer"]),
+        ("view", &["browse", "browsing", "view", "visit", "session", "search"]),
+    ];
+    for (k, syn) in table {
+        if n.contains(k) {
+            out.extend(syn.iter().map(|s| stem(s)));
+        }
+    }
+    out
+}
+
+/// Every figure of a segment's profile, keyed by what it is about.
+pub fn facts_of(p: &SegmentProfile, customers: usize, k: usize) -> Vec<Fact> {
+    let people: Vec<String> = ["customer", "member", "segment", "people", "shopper", "buyer", "group"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mut f = vec![
+        Fact::new(p.size as f64, FactKind::Value, people.clone(), "segment size"),
+        Fact::new(p.share, FactKind::Share, people.clone(), "share of all customers"),
+        Fact::new(customers as f64, FactKind::Value, people.clone(), "customers in the shop"),
+        Fact::new(p.id as f64, FactKind::Value, vec!["segment".into()], "segment number"),
+        Fact::new(k as f64, FactKind::Value, vec!["segment".into()], "number of segments"),
+    ];
+    for s in &p.features {
+        let mut keys = keys_of(&s.name);
+        keys.extend(keys_of(&s.description));
+        keys.extend(synonyms(&s.name));
+        keys.sort();
+        keys.dedup();
+        let figures = [
+            (s.mean, "mean"),
+            (s.median, "median"),
+            (s.population_mean, "population mean"),
+            (s.population_median, "population median"),
+        ];
+        for (v, what) in figures {
+            if let Some(v) = v {
+                f.push(Fact::new(v, FactKind::Value, keys.clone(), format!("{} {what} {}", s.name, fmt_num(v))));
+            }
+        }
+        if let Some(l) = s.lift {
+            f.push(Fact::new(l, FactKind::Ratio, keys.clone(), format!("{} lift {l:.2}", s.name)));
+        }
+    }
+    for c in &p.top_categories {
+        let keys = keys_of(&c.category);
+        f.push(Fact::new(c.share, FactKind::Share, keys.clone(), format!("{} share of spend", c.category)));
+        f.push(Fact::new(c.population_share, FactKind::Share, keys.clone(), format!("{} share of everyone's spend", c.category)));
+        f.push(Fact::new(c.lift, FactKind::Ratio, keys, format!("{} lift {:.2}", c.category, c.lift)));
+    }
+    for q in &p.top_products {
+        let mut keys = keys_of(q.name.as_deref().unwrap_or(&q.product_id));
+        if let Some(c) = &q.category {
+            keys.extend(keys_of(c));
+        }
+        let label = q.name.clone().unwrap_or_else(|| q.product_id.clone());
+        f.push(Fact::new(q.buyer_share, FactKind::Share, keys.clone(), format!("{label} buyers")));
+        f.push(Fact::new(q.population_buyer_share, FactKind::Share, keys.clone(), format!("{label} buyers overall")));
+        f.push(Fact::new(q.buyers as f64, FactKind::Value, keys.clone(), format!("{label} buyer count")));
+        f.push(Fact::new(q.lift, FactKind::Ratio, keys, format!("{label} lift")));
+    }
+    for (tier, s) in &p.value_tiers {
+        let mut keys = keys_of(tier);
+        keys.extend(["tier".to_string(), "value".to_string()]);
+        f.push(Fact::new(*s, FactKind::Share, keys, format!("{tier} value tier share")));
+    }
+    for (seg, s) in &p.rfm_segments {
+        let mut keys = keys_of(seg);
+        keys.push("rfm".into());
+        f.push(Fact::new(*s, FactKind::Share, keys, format!("RFM {seg} share")));
+    }
+    if let Some(t) = &p.text {
+        let keys: Vec<String> = ["review", "wrote", "search", "text", "write", "comment"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        f.push(Fact::new(t.share_with_text, FactKind::Share, keys.clone(), "share with text"));
+        f.push(Fact::new(t.reviews as f64, FactKind::Value, keys.clone(), "reviews"));
+        if let Some(s) = t.mean_sentiment {
+            let mut k = keys;
+            k.extend(["sentiment".to_string(), "rating".to_string()]);
+            f.push(Fact::new(s, FactKind::Value, k, "mean review sentiment"));
+        }
+    }
+    f
+}
+
+/// Figures found in free text (tool results, the card's neighbour lines): each number keyed by
+/// the words of its line.
+pub fn facts_in_text(text: &str) -> Vec<Fact> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let keys = keys_of(line);
+        for n in numbers(line) {
+            let kind = match n.unit {
+                Unit::Percent => FactKind::Share,
+                Unit::Times => FactKind::Ratio,
+                _ => FactKind::Value,
+            };
+            let value = if n.unit == Unit::Percent { n.value / 100.0 } else { n.value };
+            out.push(Fact::new(value, kind, keys.clone(), format!("{} in \"{}\"", n.raw, line.trim())));
+        }
+    }
+    out
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unit {
+    Plain,
+    Percent,
+    Money,
+    Times,
+}
+
+#[derive(Debug, Clone)]
+struct Number {
+    value: f64,
+    unit: Unit,
+    raw: String,
+}
+
+/// Numbers in a text with their unit: "$1,234.50", "23%", "23 percent", "2.1x", "3 times",
+/// "1.2k". Digits glued to letters ("B2B", "Q4", "3rd"), parts of "24/7" and list markers are
+/// not numbers.
+fn numbers(text: &str) -> Vec<Number> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let prev = start.checked_sub(1).map(|j| chars[j]);
+        while i < chars.len()
+            && (chars[i].is_ascii_digit()
+                || ((chars[i] == ',' || chars[i] == '.')
+                    && i + 1 < chars.len()
+                    && chars[i + 1].is_ascii_digit()))
+        {
+            i += 1;
+        }
+        let raw: String = chars[start..i].iter().collect();
+        let next = chars.get(i).copied();
+        let digit_at = |j: Option<usize>| j.and_then(|j| chars.get(j)).is_some_and(char::is_ascii_digit);
+        // Dates (2024-07-02) and codes glued with '-' to other digits are not figures.
+        let dated = (prev == Some('-') && digit_at(start.checked_sub(2)))
+            || (next == Some('-') && digit_at(Some(i + 1)));
+        if prev.is_some_and(|c| c.is_alphabetic() || c == '/' || c == '_')
+            || next == Some('/')
+            || dated
+        {
+            continue;
+        }
+        let Ok(mut value) = raw.replace(',', "").parse::<f64>() else {
+            continue;
+        };
+        let money = prev.is_some_and(|c| "$€£¥".contains(c));
+        let rest: String = chars[i..].iter().take(9).collect::<String>().to_lowercase();
+        let glued = |n: usize| rest.chars().nth(n).is_some_and(char::is_alphabetic);
+        let mut unit = if money { Unit::Money } else { Unit::Plain };
+        let mut shown = raw.clone();
+        if rest.starts_with('%') {
+            unit = Unit::Percent;
+            shown.push('%');
+            i += 1;
+        } else if rest.starts_with(" percent") || rest.starts_with(" per cent") {
+            unit = Unit::Percent;
+            shown.push_str(" percent");
+        } else if (rest.starts_with('x') || rest.starts_with('×')) && !glued(1) {
+            unit = Unit::Times;
+            shown.push('x');
+            i += 1;
+        } else if rest.starts_with(" times") {
+            unit = Unit::Times;
+            shown.push_str(" times");
+        } else if rest.starts_with('k') && !glued(1) {
+            value *= 1000.0;
+            shown.push('k');
+            i += 1;
+        } else if next.is_some_and(char::is_alphabetic) {
+            // "3rd", "24h", "4th": not figures of the data.
+            continue;
+        }
+        if money {
+            shown.insert(0, prev.unwrap_or('$'));
+        }
+        out.push(Number { value, unit, raw: shown });
+    }
+    out
+}
+
+fn close(claim: f64, fact: f64, rel: f64, slack: f64) -> bool {
+    (claim - fact).abs() <= (rel * fact.abs()).max(slack)
+}
+
+fn matches(n: &Number, f: &Fact, rel: f64) -> bool {
+    let whole = n.value.fract() == 0.0;
+    let plain_slack = if whole { 0.5 } else { 0.0 };
+    match (n.unit, f.kind) {
+        (Unit::Percent, FactKind::Share) => close(n.value, f.value * 100.0, rel, 0.5),
+        (Unit::Percent, FactKind::Value) => {
+            close(n.value, f.value, rel, 0.5)
+                || (f.value.abs() <= 1.0 && close(n.value, f.value * 100.0, rel, 0.5))
+        }
+        (Unit::Percent, FactKind::Ratio) => close(n.value, (f.value - 1.0) * 100.0, rel, 0.5),
+        (Unit::Times, FactKind::Ratio) => close(n.value, f.value, rel, 0.05),
+        (Unit::Times, _) => false,
+        (Unit::Money, FactKind::Value) => close(n.value, f.value, rel, plain_slack),
+        (Unit::Money, _) => false,
+        (Unit::Plain, FactKind::Share) => close(n.value, f.value * 100.0, rel, plain_slack),
+        (Unit::Plain, _) => close(n.value, f.value, rel, plain_slack),
+    }
+}
+
+const MORE: [&str; 14] = [
+    "more", "higher", "above", "greater", "larger", "bigger", "frequent", "frequently", "often",
+    "heavy", "heavier", "high", "most", "over-index",
+];
+const LESS: [&str; 14] = [
+    "less", "lower", "below", "fewer", "smaller", "rarely", "seldom", "low", "least",
+    "infrequent", "little", "light", "lighter", "avoid",
+];
+
+/// Clauses of a text: split at sentence punctuation and at "but", "while", "whereas".
+fn clauses(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    // A full stop ends a clause only before a space or the end: "10.5%" stays whole.
+    let chars: Vec<char> = text.chars().collect();
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        let boundary = matches!(c, ';' | '!' | '?' | '\n')
+            || (c == '.' && chars.get(i + 1).is_none_or(|n| n.is_whitespace()));
+        if boundary {
+            parts.push(std::mem::take(&mut cur));
+        } else {
+            cur.push(c);
+        }
+    }
+    parts.push(cur);
+    for part in parts {
+        let lower = format!(" {part} ");
+        let mut rest = lower.as_str();
+        loop {
+            let cut = [" but ", " while ", " whereas ", " although "]
+                .iter()
+                .filter_map(|w| rest.find(w).map(|p| (p, w.len())))
+                .min();
+            match cut {
+                Some((p, l)) => {
+                    out.push(rest[..p].trim().to_string());
+                    rest = &rest[p + l..];
+                }
+                None => {
+                    out.push(rest.trim().to_string());
+                    break;
+                }
+            }
+        }
+    }
+    out.retain(|c| !c.is_empty());
+    out
+}
+
+fn polarity(clause_words: &[String]) -> Option<bool> {
+    clause_words.iter().find_map(|w| {
+        if MORE.contains(&w.as_str()) {
+            Some(true)
+        } else if LESS.contains(&w.as_str()) {
+            Some(false)
+        } else {
+            None
+        }
+    })
+}
+
+fn contains_phrase(words: &[String], phrase: &[String]) -> bool {
+    !phrase.is_empty() && words.windows(phrase.len()).any(|w| w == phrase)
+}
+
+/// Checks `persona` against the segment's figures (`facts`: [`facts_of`] plus any
+/// [`facts_in_text`]); `categories` are all category names the shop's profiles know.
+pub fn check(
+    persona: &Persona,
+    profile: &SegmentProfile,
+    facts: &[Fact],
+    categories: &[String],
+    tol: Tolerance,
+) -> Grounding {
+    let mut fields: Vec<(String, &str)> = vec![
+        ("name".into(), persona.name.as_str()),
+        ("tagline".into(), persona.tagline.as_str()),
+        ("summary".into(), persona.summary.as_str()),
+    ];
+    for (i, s) in persona.facts.iter().enumerate() {
+        fields.push((format!("facts[{i}]"), s));
+    }
+    for (i, s) in persona.motivations.iter().enumerate() {
+        fields.push((format!("motivations[{i}]"), s));
+    }
+    for (i, s) in persona.pain_points.iter().enumerate() {
+        fields.push((format!("pain_points[{i}]"), s));
+    }
+    let specific: Vec<&Fact> = facts.iter().collect();
+    let mut claims = Vec::new();
+    for (field, text) in fields {
+        for clause in clauses(text) {
+            let cw = words(&clause);
+            let named: Vec<&Fact> = specific
+                .iter()
+                .copied()
+                .filter(|f| f.keys.iter().any(|k| cw.contains(k)))
+                .collect();
+            for n in numbers(&clause) {
+                let pool: &[&Fact] = if named.is_empty() { &specific } else { &named };
+                let hit = pool.iter().find(|f| matches(&n, f, tol.rel));
+                let kind = match n.unit {
+                    Unit::Percent => "percentage",
+                    Unit::Money => "money",
+                    Unit::Times => "multiple",
+                    Unit::Plain => "number",
+                };
+                claims.push(Claim {
+                    field: field.clone(),
+                    claim: n.raw.clone(),
+                    kind: kind.into(),
+                    context: clause.clone(),
+                    supported: hit.is_some(),
+                    evidence: match hit {
+                        Some(f) => f.label.clone(),
+                        None => format!(
+                            "no figure of the segment{} within {:.0}%",
+                            if named.is_empty() { "" } else { " about what the clause names" },
+                            tol.rel * 100.0
+                        ),
+                    },
+                });
+            }
+            let pol = polarity(&cw);
+            // Categories named.
+            for cat in categories {
+                let cat_words = words(cat);
+                if !contains_phrase(&cw, &cat_words) {
+                    continue;
+                }
+                let over = profile
+                    .top_categories
+                    .iter()
+                    .find(|c| c.category.eq_ignore_ascii_case(cat))
+                    .map(|c| c.lift);
+                let negative = pol == Some(false);
+                let supported = match over {
+                    Some(l) => (l > 1.0) != negative,
+                    None => negative,
+                };
+                claims.push(Claim {
+                    field: field.clone(),
+                    claim: if negative { format!("less {cat}") } else { cat.clone() },
+                    kind: "category".into(),
+                    context: clause.clone(),
+                    supported,
+                    evidence: match over {
+                        Some(l) => format!("{cat} lift {l:.2} in this segment"),
+                        None => format!("{cat} is not among the categories this segment over-buys"),
+                    },
+                });
+            }
+            // Comparisons with the population.
+            if let Some(up) = pol {
+                for s in &profile.features {
+                    let name_keys: Vec<String> = keys_of(&s.name)
+                        .into_iter()
+                        .chain(synonyms(&s.name))
+                        .collect();
+                    let Some(hit) = name_keys.iter().find(|k| cw.contains(k)) else {
+                        continue;
+                    };
+                    if MORE.contains(&hit.as_str()) || LESS.contains(&hit.as_str()) {
+                        continue;
+                    }
+                    let (Some(m), Some(pm)) = (s.mean, s.population_mean) else {
+                        continue;
+                    };
+                    let side = match (s.median, s.population_median) {
+                        (Some(md), Some(pmd)) if (md - pmd).abs() > 1e-9 => md > pmd,
+                        _ => m > pm,
+                    };
+                    if (m - pm).abs() <= 1e-12 {
+                        continue;
+                    }
+                    claims.push(Claim {
+                        field: field.clone(),
+                        claim: format!("{} {}", if up { "more" } else { "less" }, s.name),
+                        kind: "comparison".into(),
+                        context: clause.clone(),
+                        supported: side == up,
+                        evidence: format!(
+                            "{}: median {} vs population {}, mean {} vs {}",
+                            s.name,
+                            fmt_num(s.median.unwrap_or(f64::NAN)),
+                            fmt_num(s.population_median.unwrap_or(f64::NAN)),
+                            fmt_num(m),
+                            fmt_num(pm)
+                        ),
+                    });
+                    break;
+                }
+            }
+        }
+    }
+    let checked = claims.len();
+    let supported = claims.iter().filter(|c| c.supported).count();
+    let unsupported = claims
+        .iter()
+        .filter(|c| !c.supported)
+        .map(|c| format!("\"{}\" in {} (\"{}\"): {}", c.claim, c.field, c.context, c.evidence))
+        .collect();
+    Grounding {
+        checked,
+        supported,
+        fraction: if checked == 0 {
+            1.0
+        } else {
+            supported as f64 / checked as f64
+        },
+        claims,
+        unsupported,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::{CategoryLift, FeatureStat};
+
+    fn stat(name: &str, desc: &str, mean: f64, median: f64, pm: f64, pmed: f64) -> FeatureStat {
+        FeatureStat {
+            name: name.into(),
+            description: desc.into(),
+            mean: Some(mean),
+            median: Some(median),
+            population_mean: Some(pm),
+            population_median: Some(pmed),
+            lift: Some(mean / pm),
+            std_diff: Some((mean - pm) / pm),
+        }
+    }
+
+    fn profile() -> SegmentProfile {
+        SegmentProfile {
+            id: 2,
+            label: "Segment 2".into(),
+            size: 2104,
+            share: 0.1052,
+            traits: vec![],
+            trait_features: vec![],
+            features: vec![
+                stat("monetary", "Net spend over all orders", 812.4, 640.0, 430.0, 300.0),
+                stat("discount_share", "Share of lines bought on discount", 0.42, 0.4, 0.18, 0.1),
+                stat("recency_days", "Days since the last order", 21.0, 15.0, 64.0, 40.0),
+            ],
+            top_categories: vec![CategoryLift {
+                category: "electronics".into(),
+                share: 0.61,
+                population_share: 0.22,
+                lift: 2.77,
+            }],
+            top_products: vec![],
+            value_tiers: [("high".to_string(), 0.7)].into_iter().collect(),
+            rfm_segments: Default::default(),
+            representatives: vec![],
+            mean_confidence: 0.9,
+            text: None,
+        }
+    }
+
+    fn persona(summary: &str) -> Persona {
+        Persona {
+            name: "Gadget Regulars".into(),
+            tagline: "A loyal crowd".into(),
+            facts: vec![],
+            summary: summary.into(),
+            motivations: vec![],
+            pain_points: vec![],
+            preferred_channels: vec!["email".into()],
+            campaigns: vec![],
+        }
+    }
+
+    fn run(summary: &str) -> Grounding {
+        let p = profile();
+        let facts = facts_of(&p, 20000, 7);
+        check(
+            &persona(summary),
+            &p,
+            &facts,
+            &["electronics".into(), "fashion".into()],
+            Tolerance::default(),
+        )
+    }
+
+    #[test]
+    fn right_numbers_are_supported() {
+        let g = run("These 2,104 customers (10.5% of the shop) spend $812 on average, 2.8x the \
+                     typical share of spend on electronics, and 42% of their lines are discounted.");
+        assert_eq!(g.checked, g.supported, "{:#?}", g.unsupported);
+        assert!(g.checked >= 5, "{:#?}", g.claims);
+        assert_eq!(g.fraction, 1.0);
+    }
+
+    #[test]
+    fn a_planted_wrong_number_is_flagged() {
+        let g = run("They spend $1,900 on average and ordered 21 days ago.");
+        assert_eq!(g.checked, 2, "{:#?}", g.claims);
+        assert_eq!(g.supported, 1);
+        assert!(g.unsupported[0].contains("$1,900"), "{:?}", g.unsupported);
+        assert!(g.fraction < 0.6);
+    }
+
+    #[test]
+    fn tolerance_is_ten_percent() {
+        assert_eq!(run("They spend $880 each.").supported, 1); // 812 * 1.083
+        assert_eq!(run("They spend $920 each.").supported, 0); // 812 * 1.13
+        assert_eq!(run("Half of them, 11% of customers, shop here.").supported, 1);
+    }
+
+    #[test]
+    fn categories_and_comparisons_are_checked() {
+        let g = run("They buy electronics and spend more than most.");
+        assert_eq!((g.checked, g.supported), (2, 2), "{:#?}", g.claims);
+        let g = run("They love fashion. They spend less than others.");
+        assert_eq!((g.checked, g.supported), (2, 0), "{:#?}", g.claims);
+        let g = run("They rarely buy fashion.");
+        assert_eq!((g.checked, g.supported), (1, 1), "{:#?}", g.claims);
+    }
+
+    #[test]
+    fn numbers_parse_with_units_and_skip_glued_digits() {
+        let n = numbers("B2B buyers, Q4, 24/7 support, 3rd visit on 2024-07-02: $1,234.5, 23%, 2.1x, 12 percent, 1.5k");
+        let got: Vec<(f64, Unit)> = n.iter().map(|n| (n.value, n.unit)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (1234.5, Unit::Money),
+                (23.0, Unit::Percent),
+                (2.1, Unit::Times),
+                (12.0, Unit::Percent),
+                (1500.0, Unit::Plain)
+            ]
+        );
+    }
+
+    #[test]
+    fn tool_results_count_as_evidence() {
+        let p = profile();
+        let mut facts = facts_of(&p, 20000, 7);
+        facts.extend(facts_in_text("312 of 2104 members (14.8%) match monetary>500"));
+        let g = check(
+            &persona("About 14.8% of members spend over $500."),
+            &p,
+            &facts,
+            &[],
+            Tolerance::default(),
+        );
+        assert_eq!(g.supported, g.checked, "{:#?}", g.claims);
+    }
+
+    #[test]
+    fn no_claims_means_fully_grounded() {
+        let g = run("A friendly group of shoppers.");
+        assert_eq!((g.checked, g.fraction), (0, 1.0));
+    }
+}

@@ -1,0 +1,182 @@
+//! The persona: its JSON schema (turned into a llama.cpp grammar so every reply parses), the
+//! parsed form, and the record kept for each segment (persona, grounding, transcript, origin).
+//!
+//! Every string and list in the schema has a maximum length, so a reply that follows the grammar
+//! is bounded and generation always ends.
+
+use serde::{Deserialize, Serialize};
+
+use super::engine::Message;
+use super::grounding::Grounding;
+
+/// Channels a campaign or persona may name (closed list, so reports can group by channel).
+pub const CHANNELS: [&str; 10] = [
+    "email",
+    "sms",
+    "push",
+    "social",
+    "search ads",
+    "display ads",
+    "in-app",
+    "direct mail",
+    "loyalty program",
+    "influencers",
+];
+
+/// Upper bounds of the schema, also used to size the token cap of a reply.
+pub const NAME_MAX: usize = 40;
+const TAGLINE_MAX: usize = 90;
+const SUMMARY_MAX: usize = 320;
+const ITEM_MAX: usize = 100;
+const FACT_MAX: usize = 120;
+const TITLE_MAX: usize = 50;
+const OFFER_MAX: usize = 100;
+const MESSAGE_MAX: usize = 160;
+const KPI_MAX: usize = 60;
+
+/// The persona schema (JSON Schema, property order as the model should write them: facts come
+/// before the prose so the prose can lean on them).
+pub fn schema() -> String {
+    let channels = serde_json::to_string(&CHANNELS).unwrap_or_default();
+    let s = |min: usize, max: usize| {
+        format!(r#"{{"type":"string","minLength":{min},"maxLength":{max}}}"#)
+    };
+    let list = |item: String, min: usize, max: usize| {
+        format!(r#"{{"type":"array","items":{item},"minItems":{min},"maxItems":{max}}}"#)
+    };
+    let channel = format!(r#"{{"type":"string","enum":{channels}}}"#);
+    let campaign = format!(
+        r#"{{"type":"object","properties":{{"title":{},"channel":{channel},"offer":{},"message":{},"target_kpi":{}}},"required":["title","channel","offer","message","target_kpi"],"additionalProperties":false}}"#,
+        s(5, TITLE_MAX),
+        s(5, OFFER_MAX),
+        s(10, MESSAGE_MAX),
+        s(5, KPI_MAX)
+    );
+    format!(
+        r#"{{"type":"object","properties":{{"name":{},"tagline":{},"facts":{},"summary":{},"motivations":{},"pain_points":{},"preferred_channels":{},"campaigns":{}}},"required":["name","tagline","facts","summary","motivations","pain_points","preferred_channels","campaigns"],"additionalProperties":false}}"#,
+        s(3, NAME_MAX),
+        s(10, TAGLINE_MAX),
+        list(s(10, FACT_MAX), 2, 4),
+        s(40, SUMMARY_MAX),
+        list(s(5, ITEM_MAX), 2, 3),
+        list(s(5, ITEM_MAX), 2, 3),
+        list(channel, 1, 3),
+        list(campaign, 2, 3),
+    )
+}
+
+/// Longest reply the schema allows, in characters (a token is at least one character), with
+/// room for JSON punctuation and the whitespace the grammar permits.
+pub fn max_reply_chars() -> usize {
+    NAME_MAX
+        + TAGLINE_MAX
+        + 4 * FACT_MAX
+        + SUMMARY_MAX
+        + 6 * ITEM_MAX
+        + 3 * 16
+        + 3 * (TITLE_MAX + 16 + OFFER_MAX + MESSAGE_MAX + KPI_MAX)
+        + 600
+}
+
+/// One suggested campaign.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Campaign {
+    pub title: String,
+    pub channel: String,
+    pub offer: String,
+    pub message: String,
+    pub target_kpi: String,
+}
+
+/// A persona as the schema defines it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Persona {
+    pub name: String,
+    pub tagline: String,
+    /// Facts about the segment the persona relies on, in the model's words.
+    pub facts: Vec<String>,
+    pub summary: String,
+    pub motivations: Vec<String>,
+    pub pain_points: Vec<String>,
+    pub preferred_channels: Vec<String>,
+    pub campaigns: Vec<Campaign>,
+}
+
+impl Persona {
+    /// Parses a reply and checks what the grammar cannot (trimmed non-empty strings).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut p: Persona =
+            serde_json::from_str(text.trim()).map_err(|e| format!("reply is not a persona: {e}"))?;
+        p.name = p.name.trim().to_string();
+        if p.name.is_empty() {
+            return Err("the persona has an empty name".into());
+        }
+        if p.campaigns.is_empty() {
+            return Err("the persona has no campaigns".into());
+        }
+        Ok(p)
+    }
+}
+
+/// Where a persona came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// Written by the LLM.
+    Model,
+    /// Written from the profile by template because no model could be used.
+    Template,
+}
+
+/// One tool call and its result, as shown to the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolStep {
+    pub call: String,
+    pub result: String,
+}
+
+/// Everything kept about one segment's persona.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PersonaRecord {
+    pub segment: i32,
+    pub size: usize,
+    pub share: f64,
+    pub origin: Origin,
+    /// "model-written" or "not model-written", spelled out for readers of the JSON.
+    pub written_by: String,
+    pub persona: Persona,
+    pub grounding: Grounding,
+    /// true when grounding stayed below the threshold after the retry, or the name had to be
+    /// changed by seglens: shown in every output.
+    pub flagged: bool,
+    pub notes: Vec<String>,
+    /// How many generations this persona took (1 = first try).
+    pub attempts: usize,
+    pub from_cache: bool,
+    pub tools: Vec<ToolStep>,
+    /// The full conversation with the model, for the report's transcript.
+    pub transcript: Vec<Message>,
+    pub generated_tokens: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_is_valid_json_with_bounds() {
+        let v: serde_json::Value = serde_json::from_str(&schema()).unwrap();
+        assert_eq!(v["properties"]["name"]["maxLength"], NAME_MAX);
+        assert_eq!(v["properties"]["campaigns"]["maxItems"], 3);
+        assert_eq!(v["required"].as_array().unwrap().len(), 8);
+    }
+
+    #[test]
+    fn parse_rejects_wrong_shape_and_trims_name() {
+        assert!(Persona::parse("{\"name\": 1}").is_err());
+        let ok = r#"{"name":"  Deal Hunters ","tagline":"t","facts":[],"summary":"s",
+            "motivations":[],"pain_points":[],"preferred_channels":["email"],
+            "campaigns":[{"title":"a","channel":"email","offer":"o","message":"m","target_kpi":"k"}]}"#;
+        assert_eq!(Persona::parse(ok).unwrap().name, "Deal Hunters");
+    }
+}

@@ -1,0 +1,393 @@
+//! The tools the model may call over a run's data before it writes (at most a few calls per
+//! segment, each one reply constrained by grammar): compare two segments, top products, sample
+//! reviews, one feature, and counting members that match a filter.
+//!
+//! Results are short plain-text lines; the writer quotes them back inside a data block.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use serde::Deserialize;
+
+use super::prompt::{contrast, looks_like_injection, pct, quote_review};
+use crate::profile::{fmt_num, Profiles, SegmentProfile};
+use crate::report::{ASSIGNMENTS, FEATURES, SEGMENTS};
+
+/// A run directory's data as the persona writer needs it.
+#[derive(Debug, Clone)]
+pub struct RunData {
+    pub dir: PathBuf,
+    pub profiles: Profiles,
+    /// Per-customer numeric features and value tier, for `members`; `None` when the run's
+    /// parquet files are missing (the tool then says so).
+    members: Option<Members>,
+    /// sha256 over segments.json, assignments.parquet and features.parquet: the data part of
+    /// every persona's cache key.
+    pub fingerprint: String,
+}
+
+#[derive(Debug, Clone)]
+struct Members {
+    segment: Vec<i32>,
+    numeric: HashMap<String, Vec<f64>>,
+    value_tier: Vec<String>,
+}
+
+/// Problems reading a run directory.
+#[derive(Debug, thiserror::Error)]
+pub enum RunDataError {
+    #[error("{path} is missing: --run must be a directory written by `seglens segment`")]
+    Missing { path: PathBuf },
+    #[error("cannot read {path}: {message}; re-run `seglens segment` to rewrite it")]
+    Read { path: PathBuf, message: String },
+}
+
+impl RunData {
+    /// Reads `segments.json` and, when present, the per-customer tables of a run.
+    pub fn load(dir: &Path) -> Result<Self, RunDataError> {
+        let seg_path = dir.join(SEGMENTS);
+        let bytes = std::fs::read(&seg_path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => RunDataError::Missing {
+                path: seg_path.clone(),
+            },
+            _ => RunDataError::Read {
+                path: seg_path.clone(),
+                message: e.to_string(),
+            },
+        })?;
+        let profiles: Profiles =
+            serde_json::from_slice(&bytes).map_err(|e| RunDataError::Read {
+                path: seg_path.clone(),
+                message: e.to_string(),
+            })?;
+        let mut all = bytes;
+        for f in [ASSIGNMENTS, FEATURES] {
+            if let Ok(b) = std::fs::read(dir.join(f)) {
+                all.extend(crate::util::sha256_hex(&b).as_bytes());
+            }
+        }
+        let fingerprint = crate::util::sha256_hex(&all);
+        let members = read_members(dir).ok();
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            profiles,
+            members,
+            fingerprint,
+        })
+    }
+
+    pub fn segment(&self, id: i32) -> Option<&SegmentProfile> {
+        self.profiles.segments.iter().find(|s| s.id == id)
+    }
+
+    /// Every category any segment's profile names (for the grounding check).
+    pub fn categories(&self) -> Vec<String> {
+        let mut c: Vec<String> = self
+            .profiles
+            .segments
+            .iter()
+            .flat_map(|s| {
+                s.top_categories
+                    .iter()
+                    .map(|c| c.category.clone())
+                    .chain(s.top_products.iter().filter_map(|p| p.category.clone()))
+            })
+            .collect();
+        c.sort();
+        c.dedup();
+        c
+    }
+
+    /// Feature names profiled (the `feature` tool's choices).
+    pub fn feature_names(&self) -> Vec<String> {
+        self.profiles
+            .segments
+            .first()
+            .map(|s| s.features.iter().map(|f| f.name.clone()).collect())
+            .unwrap_or_default()
+    }
+}
+
+fn read_members(dir: &Path) -> Result<Members, PolarsError> {
+    let read = |name: &str| -> Result<DataFrame, PolarsError> {
+        let f = std::fs::File::open(dir.join(name))
+            .map_err(|e| PolarsError::ComputeError(e.to_string().into()))?;
+        ParquetReader::new(f).finish()
+    };
+    let assign = read(ASSIGNMENTS)?;
+    let feats = read(FEATURES)?;
+    let joined = feats.join(
+        &assign.select(["customer_id", "segment"])?,
+        ["customer_id"],
+        ["customer_id"],
+        JoinArgs::new(JoinType::Inner),
+        None,
+    )?;
+    let segment: Vec<i32> = joined
+        .column("segment")?
+        .cast(&DataType::Int32)?
+        .i32()?
+        .into_iter()
+        .map(|v| v.unwrap_or(-1))
+        .collect();
+    let mut numeric = HashMap::new();
+    for c in joined.get_columns() {
+        if c.name() == "segment" || !c.dtype().is_primitive_numeric() {
+            continue;
+        }
+        let v: Vec<f64> = c
+            .cast(&DataType::Float64)?
+            .f64()?
+            .into_iter()
+            .map(|x| x.unwrap_or(f64::NAN))
+            .collect();
+        numeric.insert(c.name().to_string(), v);
+    }
+    let value_tier = match joined.column("value_tier") {
+        Ok(c) => c
+            .cast(&DataType::String)?
+            .str()?
+            .into_iter()
+            .map(|s| s.unwrap_or("").to_string())
+            .collect(),
+        Err(_) => vec![String::new(); segment.len()],
+    };
+    Ok(Members {
+        segment,
+        numeric,
+        value_tier,
+    })
+}
+
+/// The JSON schema of one tool call, with segment ids and feature names as closed lists.
+pub fn call_schema(segments: &[i32], features: &[String]) -> String {
+    let ids = serde_json::to_string(segments).unwrap_or_else(|_| "[]".into());
+    let names = serde_json::to_string(features).unwrap_or_else(|_| "[]".into());
+    let obj = |tool: &str, props: &str, req: &str| {
+        format!(
+            r#"{{"type":"object","properties":{{"tool":{{"const":"{tool}"}}{props}}},"required":["tool"{req}],"additionalProperties":false}}"#
+        )
+    };
+    let seg = format!(r#","segment":{{"enum":{ids}}}"#);
+    let n = r#","n":{"type":"integer","minimum":1,"maximum":8}"#;
+    let alts = [
+        obj(
+            "compare",
+            &format!(r#"{seg},"other":{{"enum":{ids}}}"#),
+            r#","segment","other""#,
+        ),
+        obj("top_products", &format!("{seg}{n}"), r#","segment","n""#),
+        obj("sample_reviews", &format!("{seg}{n}"), r#","segment","n""#),
+        obj(
+            "feature",
+            &format!(r#"{seg},"name":{{"enum":{names}}}"#),
+            r#","segment","name""#,
+        ),
+        obj(
+            "members",
+            &format!(r#"{seg},"filter":{{"type":"string","minLength":3,"maxLength":48}}"#),
+            r#","segment","filter""#,
+        ),
+        obj("done", "", ""),
+    ];
+    format!(r#"{{"oneOf":[{}]}}"#, alts.join(","))
+}
+
+/// A parsed tool call.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "tool", rename_all = "snake_case")]
+pub enum Call {
+    Compare { segment: i32, other: i32 },
+    TopProducts { segment: i32, n: usize },
+    SampleReviews { segment: i32, n: usize },
+    Feature { segment: i32, name: String },
+    Members { segment: i32, filter: String },
+    Done,
+}
+
+impl Call {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        serde_json::from_str(text.trim()).map_err(|e| format!("not a tool call: {e}"))
+    }
+}
+
+/// Runs a call; a bad argument gives an explanatory result, never an error.
+pub fn run(data: &RunData, call: &Call) -> String {
+    let seg = |id: i32| {
+        data.segment(id)
+            .ok_or_else(|| format!("there is no segment {id}"))
+    };
+    let out = match call {
+        Call::Done => Ok(String::new()),
+        Call::Compare { segment, other } => seg(*segment).and_then(|a| {
+            let b = seg(*other)?;
+            let mut lines = vec![format!(
+                "segment {} has {} customers ({}%), segment {} has {} ({}%)",
+                a.id,
+                a.size,
+                pct(a.share),
+                b.id,
+                b.size,
+                pct(b.share)
+            )];
+            lines.extend(
+                contrast(a, b, 6)
+                    .into_iter()
+                    .map(|d| d.replace(" here", &format!(" in segment {}", a.id)))
+                    .map(|d| format!("segment {}: {d}", b.id)),
+            );
+            Ok(lines.join("\n"))
+        }),
+        Call::TopProducts { segment, n } => seg(*segment).map(|s| {
+            if s.top_products.is_empty() {
+                return format!("segment {} has no product bought by enough members", s.id);
+            }
+            s.top_products
+                .iter()
+                .take((*n).clamp(1, 10))
+                .map(|p| {
+                    format!(
+                        "{} ({}): {}% of members bought it vs {}% of all customers ({:.2}x)",
+                        p.name.as_deref().unwrap_or(&p.product_id),
+                        p.category.as_deref().unwrap_or("uncategorised"),
+                        pct(p.buyer_share),
+                        pct(p.population_buyer_share),
+                        p.lift
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        }),
+        Call::SampleReviews { segment, n } => seg(*segment).map(|s| {
+            let reviews: Vec<String> = s
+                .text
+                .as_ref()
+                .map(|t| {
+                    t.representative_reviews
+                        .iter()
+                        .filter(|r| !looks_like_injection(r))
+                        .take((*n).clamp(1, 8))
+                        .map(|r| quote_review(r))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if reviews.is_empty() {
+                format!("segment {} has no reviews to show", s.id)
+            } else {
+                reviews.join("\n")
+            }
+        }),
+        Call::Feature { segment, name } => seg(*segment).and_then(|s| {
+            let f = s
+                .features
+                .iter()
+                .find(|f| &f.name == name)
+                .ok_or_else(|| format!("there is no feature {name}"))?;
+            let v = |x: Option<f64>| x.map(fmt_num).unwrap_or_else(|| "n/a".into());
+            Ok(format!(
+                "{} ({}): segment mean {}, median {}; population mean {}, median {}{}",
+                f.name,
+                f.description,
+                v(f.mean),
+                v(f.median),
+                v(f.population_mean),
+                v(f.population_median),
+                f.lift.map(|l| format!("; ratio {l:.2}x")).unwrap_or_default()
+            ))
+        }),
+        Call::Members { segment, filter } => seg(*segment).and_then(|s| members(data, s, filter)),
+    };
+    out.unwrap_or_else(|e| format!("error: {e}"))
+}
+
+fn members(data: &RunData, s: &SegmentProfile, filter: &str) -> Result<String, String> {
+    let m = data
+        .members
+        .as_ref()
+        .ok_or("this run has no per-customer tables to filter")?;
+    let (name, op, value) = parse_filter(filter)?;
+    let test: Box<dyn Fn(usize) -> bool> = if name == "value_tier" {
+        if op != '=' {
+            return Err("value_tier takes '=' (value_tier=high)".into());
+        }
+        Box::new(move |i| m.value_tier[i].eq_ignore_ascii_case(&value))
+    } else {
+        let col = m
+            .numeric
+            .get(&name)
+            .ok_or_else(|| format!("there is no numeric feature {name}"))?;
+        let x: f64 = value
+            .parse()
+            .map_err(|_| format!("'{value}' is not a number"))?;
+        Box::new(move |i| match op {
+            '>' => col[i] > x,
+            '<' => col[i] < x,
+            _ => (col[i] - x).abs() < 1e-9,
+        })
+    };
+    let (mut hit, mut size, mut all_hit) = (0usize, 0usize, 0usize);
+    for i in 0..m.segment.len() {
+        let t = test(i);
+        all_hit += usize::from(t);
+        if m.segment[i] == s.id {
+            size += 1;
+            hit += usize::from(t);
+        }
+    }
+    let n = m.segment.len().max(1);
+    Ok(format!(
+        "{hit} of {size} members of segment {} ({}%) match {filter}, vs {}% of all customers",
+        s.id,
+        pct(hit as f64 / size.max(1) as f64),
+        pct(all_hit as f64 / n as f64)
+    ))
+}
+
+fn parse_filter(f: &str) -> Result<(String, char, String), String> {
+    let pos = f
+        .find(['>', '<', '='])
+        .ok_or_else(|| format!("filter '{f}' needs an operator: FEATURE>VALUE, < or ="))?;
+    let op = f[pos..].chars().next().unwrap_or('=');
+    let name = f[..pos].trim().to_string();
+    let value = f[pos + op.len_utf8()..].trim().trim_matches('"').to_string();
+    if name.is_empty() || value.is_empty() {
+        return Err(format!("filter '{f}' needs a feature and a value"));
+    }
+    Ok((name, op, value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calls_parse_by_tag() {
+        assert_eq!(Call::parse(r#"{"tool":"done"}"#).unwrap(), Call::Done);
+        assert_eq!(
+            Call::parse(r#"{"tool":"compare","segment":1,"other":2}"#).unwrap(),
+            Call::Compare {
+                segment: 1,
+                other: 2
+            }
+        );
+        assert!(Call::parse(r#"{"tool":"rm -rf"}"#).is_err());
+    }
+
+    #[test]
+    fn filters_parse() {
+        assert_eq!(
+            parse_filter("monetary > 500").unwrap(),
+            ("monetary".into(), '>', "500".into())
+        );
+        assert!(parse_filter("monetary").is_err());
+        assert!(parse_filter(">5").is_err());
+    }
+
+    #[test]
+    fn schema_is_json() {
+        let s = call_schema(&[0, 1], &["monetary".into()]);
+        let v: serde_json::Value = serde_json::from_str(&s).unwrap();
+        assert_eq!(v["oneOf"].as_array().unwrap().len(), 6);
+    }
+}

@@ -1,0 +1,839 @@
+//! The persona writer: one persona per segment of a run, grounded and with distinct names.
+//!
+//! Passes, each one batched generation over all segments that need it:
+//! 1. the segment card (and, with tools, up to `max_tool_calls` tool calls first) → persona;
+//! 2. personas below the grounding threshold (or whose reply could not be used) are written
+//!    again, with the unsupported claims named;
+//! 3. a name already used by a larger segment, or borrowed from a withheld review, is replaced
+//!    by asking again with the names in use listed; if the model repeats itself seglens adds the
+//!    segment number.
+//!
+//! Every generated conversation is cached; a pass whose conversations are all cached runs
+//! without the model, so a re-run with the same inputs never loads it. Without a usable model
+//! every persona is written by template ([`super::fallback`]) and marked so.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use super::cache::{self, Entry, PersonaCache};
+use super::engine::{Conversation, GenStats, Message, Reply, Sampling, Session, TurnSpec};
+use super::grounding::{self, Grounding, Tolerance};
+use super::persona::{self, Origin, Persona, PersonaRecord, ToolStep};
+use super::prompt::{self, Prompts, ShopFacts};
+use super::tools::{self, Call, RunData};
+use super::{Llm, LlmError, LoadOptions, ModelFile};
+
+/// Settings of a persona run (from `[llm]` and the command line).
+#[derive(Debug, Clone)]
+pub struct PersonaOptions {
+    /// Manifest name or GGUF path; empty = the default model.
+    pub model: String,
+    pub threads: usize,
+    pub gpu_layers: Option<u32>,
+    pub parallel: usize,
+    pub ctx_per_sequence: u32,
+    pub sampling: Sampling,
+    pub seed: u64,
+    pub tools: bool,
+    pub max_tool_calls: usize,
+    pub threshold: f64,
+    pub tolerance: Tolerance,
+    pub prompts_dir: Option<PathBuf>,
+    pub cache_dir: Option<PathBuf>,
+    /// Ignore cached personas (they are still rewritten).
+    pub fresh: bool,
+    /// Only these segments (all when `None`).
+    pub segments: Option<Vec<i32>>,
+    pub max_traits: usize,
+    pub neighbours: usize,
+}
+
+/// Progress of a persona run.
+#[derive(Debug, Clone)]
+pub enum PersonaEvent {
+    Stage(String),
+    /// Text streamed for a segment's current reply.
+    Text { segment: i32, text: String },
+    /// A segment's reply is complete.
+    Replied { segment: i32, tokens: usize },
+    Warning(String),
+}
+
+/// Facts about the run shown in every output.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PersonaMeta {
+    pub seglens_version: String,
+    pub run_dir: PathBuf,
+    pub model: String,
+    pub model_path: Option<PathBuf>,
+    pub model_sha256: Option<String>,
+    /// Whether the model was loaded in this run (false when everything came from the cache or
+    /// no model could be used).
+    pub model_loaded: bool,
+    /// Why personas are not model-written, when they are not.
+    pub fallback_reason: Option<String>,
+    pub seed: u64,
+    pub prompt_hash: String,
+    pub sampling: Sampling,
+    pub parallel: usize,
+    pub threads: usize,
+    pub gpu_layers: u32,
+    pub tools: bool,
+    pub grounding_threshold: f64,
+    pub tolerance: Tolerance,
+    pub load_ms: f64,
+    pub wall_ms: f64,
+    pub generation: GenStats,
+    /// Generated tokens per second of generation wall time, all sequences together.
+    pub tokens_per_s: f64,
+    pub from_cache: usize,
+}
+
+/// All personas of a run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PersonaRun {
+    pub meta: PersonaMeta,
+    pub personas: Vec<PersonaRecord>,
+}
+
+/// What can stop a persona run (a model that will not load is not one of them: it falls back).
+#[derive(Debug, thiserror::Error)]
+pub enum WriterError {
+    #[error(transparent)]
+    Prompt(#[from] prompt::PromptError),
+    #[error("--segments names segment {0}, which this run does not have (it has {1})")]
+    UnknownSegment(i32, String),
+    #[error(transparent)]
+    Llm(#[from] LlmError),
+}
+
+/// A conversation being prepared or finished.
+struct Job {
+    segment: i32,
+    key: String,
+    first: Vec<Message>,
+    tools_left: usize,
+    entry: Option<Entry>,
+    cached: bool,
+}
+
+struct Conv<'a> {
+    job: &'a mut Job,
+    seed: u32,
+    transcript: Vec<Message>,
+    pending: Option<TurnSpec>,
+    in_tools: bool,
+    tool_grammar: &'a str,
+    persona_grammar: &'a str,
+    data: &'a RunData,
+    prompts: &'a Prompts,
+    events: &'a dyn Fn(PersonaEvent),
+    tokens: usize,
+    error: Option<String>,
+}
+
+const TOOL_MAX_TOKENS: usize = 96;
+
+impl Conversation for Conv<'_> {
+    fn next_turn(&mut self) -> Option<(Vec<Message>, TurnSpec)> {
+        let spec = self.pending.take()?;
+        let mut all = self.job.first.clone();
+        all.extend(self.transcript.iter().cloned());
+        Some((all, spec))
+    }
+
+    fn on_text(&mut self, text: &str) {
+        (self.events)(PersonaEvent::Text {
+            segment: self.job.segment,
+            text: text.to_string(),
+        });
+    }
+
+    fn on_reply(&mut self, reply: Reply) {
+        self.tokens += reply.tokens;
+        self.transcript
+            .push(Message::new("assistant", reply.text.clone()));
+        (self.events)(PersonaEvent::Replied {
+            segment: self.job.segment,
+            tokens: reply.tokens,
+        });
+        if !self.in_tools {
+            self.job.entry = Some(Entry {
+                key: self.job.key.clone(),
+                transcript: std::mem::take(&mut self.transcript),
+                reply: reply.text,
+                complete: reply.complete,
+                tokens: self.tokens,
+            });
+            return;
+        }
+        let call = Call::parse(&reply.text);
+        let next = match call {
+            Ok(Call::Done) | Err(_) => self.prompts.write(self.job.segment),
+            Ok(call) => {
+                let result = tools::run(self.data, &call);
+                self.job.tools_left = self.job.tools_left.saturating_sub(1);
+                let left = self.job.tools_left;
+                let mut msg = self.prompts.tool_result(reply.text.trim(), &result, left);
+                if left == 0 {
+                    msg = msg.and_then(|m| Ok(format!("{m}\n\n{}", self.prompts.write(self.job.segment)?)));
+                } else if let Ok(m) = msg {
+                    self.transcript.push(Message::new("user", m));
+                    self.pending = Some(TurnSpec {
+                        grammar: self.tool_grammar.to_string(),
+                        max_tokens: TOOL_MAX_TOKENS,
+                    });
+                    return;
+                }
+                msg
+            }
+        };
+        match next {
+            Ok(m) => {
+                self.transcript.push(Message::new("user", m));
+                self.in_tools = false;
+                self.pending = Some(TurnSpec {
+                    grammar: self.persona_grammar.to_string(),
+                    max_tokens: persona::max_reply_chars(),
+                });
+            }
+            Err(e) => self.error = Some(e.to_string()),
+        }
+    }
+
+    fn seed(&self) -> u32 {
+        self.seed
+    }
+}
+
+/// The model, loaded on first need (never when every persona is cached).
+enum ModelState {
+    Unloaded,
+    Loaded(Box<Llm>),
+    Failed(String),
+}
+
+struct Writer<'a> {
+    data: &'a RunData,
+    opts: &'a PersonaOptions,
+    prompts: Prompts,
+    prompt_hash: String,
+    system: String,
+    cache: PersonaCache,
+    file: Result<ModelFile, String>,
+    model_sha: Option<String>,
+    model: ModelState,
+    stats: GenStats,
+    events: &'a dyn Fn(PersonaEvent),
+    persona_grammar: Option<String>,
+    tool_grammar: Option<String>,
+    from_cache: usize,
+    load_ms: f64,
+}
+
+impl Writer<'_> {
+    fn ensure_model(&mut self) -> bool {
+        if let ModelState::Unloaded = self.model {
+            let file = match &self.file {
+                Ok(f) => f.clone(),
+                Err(e) => {
+                    self.model = ModelState::Failed(e.clone());
+                    return false;
+                }
+            };
+            (self.events)(PersonaEvent::Stage(format!(
+                "loading {} ({})",
+                file.name,
+                file.path.display()
+            )));
+            let opts = LoadOptions {
+                threads: self.opts.threads,
+                gpu_layers: self.opts.gpu_layers,
+            };
+            self.model = match Llm::load(&file, &opts) {
+                Ok(m) => {
+                    self.load_ms = m.load_ms;
+                    Box::new(m).into()
+                }
+                Err(e) => ModelState::Failed(e.to_string()),
+            };
+            if let ModelState::Loaded(_) = &self.model {
+                let schema = persona::schema();
+                let tool_schema = tools::call_schema(
+                    &self
+                        .data
+                        .profiles
+                        .segments
+                        .iter()
+                        .map(|s| s.id)
+                        .filter(|&i| i >= 0)
+                        .collect::<Vec<_>>(),
+                    &self.data.feature_names(),
+                );
+                match (
+                    llama_cpp_2::json_schema_to_grammar(&schema),
+                    llama_cpp_2::json_schema_to_grammar(&tool_schema),
+                ) {
+                    (Ok(p), Ok(t)) => {
+                        self.persona_grammar = Some(p);
+                        self.tool_grammar = Some(t);
+                    }
+                    (Err(e), _) | (_, Err(e)) => {
+                        self.model = ModelState::Failed(format!("schema conversion failed: {e}"));
+                    }
+                }
+            }
+        }
+        matches!(self.model, ModelState::Loaded(_))
+    }
+
+    fn key(&self, first: &[Message]) -> String {
+        let sampling = serde_json::to_string(&self.opts.sampling).unwrap_or_default();
+        let first = serde_json::to_string(first).unwrap_or_default();
+        cache::key(&[
+            "persona-v1",
+            &self.data.fingerprint,
+            self.model_sha.as_deref().unwrap_or(""),
+            &self.prompt_hash,
+            &self.opts.seed.to_string(),
+            &sampling,
+            &format!("tools={} max={}", self.opts.tools, self.opts.max_tool_calls),
+            &first,
+        ])
+    }
+
+    /// Generates (or reads from the cache) every job; jobs left without an entry failed.
+    fn run_pass(&mut self, jobs: &mut [Job], pass: u32) -> Result<(), WriterError> {
+        for j in jobs.iter_mut() {
+            if !self.opts.fresh {
+                if let Some(e) = self.cache.get(&j.key) {
+                    j.entry = Some(e);
+                    j.cached = true;
+                    self.from_cache += 1;
+                }
+            }
+        }
+        let todo: Vec<usize> = (0..jobs.len()).filter(|&i| jobs[i].entry.is_none()).collect();
+        if todo.is_empty() || !self.ensure_model() {
+            return Ok(());
+        }
+        let ModelState::Loaded(llm) = &self.model else {
+            return Ok(());
+        };
+        let (Some(pg), Some(tg)) = (&self.persona_grammar, &self.tool_grammar) else {
+            return Ok(());
+        };
+        (self.events)(PersonaEvent::Stage(format!(
+            "writing {} persona(s){}",
+            todo.len(),
+            match pass {
+                1 => String::new(),
+                2 => " again: grounding below the threshold".into(),
+                _ => " again: duplicate names".into(),
+            }
+        )));
+        let parallel = self.opts.parallel.max(1).min(todo.len());
+        let mut session = Session::new(llm, parallel, self.opts.ctx_per_sequence)?;
+        let seed = self.opts.seed;
+        let mut selected: Vec<&mut Job> = jobs
+            .iter_mut()
+            .filter(|j| j.entry.is_none())
+            .collect();
+        let mut convs: Vec<Conv<'_>> = selected
+            .iter_mut()
+            .map(|j| {
+                let in_tools = j.tools_left > 0;
+                let seg = j.segment;
+                Conv {
+                    seed: conv_seed(seed, seg, pass),
+                    transcript: Vec::new(),
+                    pending: Some(TurnSpec {
+                        grammar: if in_tools { tg.clone() } else { pg.clone() },
+                        max_tokens: if in_tools {
+                            TOOL_MAX_TOKENS
+                        } else {
+                            persona::max_reply_chars()
+                        },
+                    }),
+                    in_tools,
+                    tool_grammar: tg,
+                    persona_grammar: pg,
+                    data: self.data,
+                    prompts: &self.prompts,
+                    events: self.events,
+                    tokens: 0,
+                    error: None,
+                    job: j,
+                }
+            })
+            .collect();
+        let mut refs: Vec<&mut dyn Conversation> =
+            convs.iter_mut().map(|c| c as &mut dyn Conversation).collect();
+        let stats = session.run(&mut refs, &self.opts.sampling)?;
+        drop(refs);
+        for c in &convs {
+            if let Some(e) = &c.error {
+                (self.events)(PersonaEvent::Warning(format!(
+                    "segment {}: {e}",
+                    c.job.segment
+                )));
+            }
+        }
+        drop(convs);
+        self.stats.add(&stats);
+        for j in selected {
+            if let Some(e) = &j.entry {
+                if let Err(err) = self.cache.put(e) {
+                    (self.events)(PersonaEvent::Warning(format!(
+                        "could not cache the persona of segment {}: {err}",
+                        j.segment
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn first_messages(
+        &self,
+        s: &crate::profile::SegmentProfile,
+        taken: &[String],
+        tools: bool,
+    ) -> Result<Vec<Message>, WriterError> {
+        let card = prompt::card(s, self.opts.max_traits);
+        let shop = ShopFacts {
+            customers: self.data.profiles.customers,
+            k: self.data.profiles.segments.iter().filter(|s| s.id >= 0).count(),
+            as_of: self.data.profiles.as_of.clone(),
+        };
+        let nb = prompt::neighbours(s, &self.data.profiles, self.opts.neighbours);
+        let user = self.prompts.persona(&card, &shop, &nb, taken, tools)?;
+        Ok(vec![
+            Message::new("system", self.system.clone()),
+            Message::new("user", user),
+        ])
+    }
+}
+
+impl From<Box<Llm>> for ModelState {
+    fn from(m: Box<Llm>) -> Self {
+        ModelState::Loaded(m)
+    }
+}
+
+fn conv_seed(seed: u64, segment: i32, pass: u32) -> u32 {
+    let h = cache::key(&[&seed.to_string(), &segment.to_string(), &pass.to_string()]);
+    u32::from_str_radix(&h[..8], 16).unwrap_or(0)
+}
+
+/// A persona's state between passes.
+struct Draft {
+    persona: Option<Persona>,
+    reason: Option<String>,
+    grounding: Grounding,
+    transcript: Vec<Message>,
+    tools: Vec<ToolStep>,
+    attempts: usize,
+    tokens: usize,
+    notes: Vec<String>,
+    from_cache: bool,
+    extra_facts: String,
+}
+
+fn tool_steps(transcript: &[Message]) -> Vec<ToolStep> {
+    let mut out = Vec::new();
+    for w in transcript.windows(2) {
+        if w[0].role == "assistant" && w[1].role == "user" {
+            if let Ok(call) = Call::parse(&w[0].content) {
+                if call != Call::Done {
+                    let result = w[1]
+                        .content
+                        .split("<<<DATA\n")
+                        .nth(1)
+                        .and_then(|r| r.split("\nDATA>>>").next())
+                        .unwrap_or("")
+                        .to_string();
+                    out.push(ToolStep {
+                        call: w[0].content.trim().to_string(),
+                        result,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Writes a persona for every selected segment of `data`.
+pub fn write(
+    data: &RunData,
+    opts: &PersonaOptions,
+    events: &dyn Fn(PersonaEvent),
+) -> Result<PersonaRun, WriterError> {
+    let start = Instant::now();
+    let prompts = Prompts::load(opts.prompts_dir.as_deref())?;
+    let prompt_hash = prompts.hash();
+    let system = prompts.system(opts.tools, opts.max_tool_calls)?;
+    let segments: Vec<&crate::profile::SegmentProfile> = {
+        let all: Vec<_> = data.profiles.segments.iter().filter(|s| s.id >= 0).collect();
+        match &opts.segments {
+            None => all,
+            Some(want) => {
+                let have = all.iter().map(|s| s.id.to_string()).collect::<Vec<_>>().join(", ");
+                for w in want {
+                    if !all.iter().any(|s| s.id == *w) {
+                        return Err(WriterError::UnknownSegment(*w, have));
+                    }
+                }
+                all.into_iter().filter(|s| want.contains(&s.id)).collect()
+            }
+        }
+    };
+    let file = super::resolve_model(&opts.model).map_err(|e| e.to_string());
+    let model_sha = match &file {
+        Ok(f) => match cache::model_sha256(f, opts.cache_dir.as_deref()) {
+            Ok(h) => Some(h),
+            Err(e) => {
+                events(PersonaEvent::Warning(e.to_string()));
+                None
+            }
+        },
+        Err(_) => None,
+    };
+    let mut w = Writer {
+        data,
+        opts,
+        prompts,
+        prompt_hash,
+        system,
+        cache: PersonaCache::new(opts.cache_dir.clone()),
+        file,
+        model_sha,
+        model: ModelState::Unloaded,
+        stats: GenStats::default(),
+        events,
+        persona_grammar: None,
+        tool_grammar: None,
+        from_cache: 0,
+        load_ms: 0.0,
+    };
+    if let Err(e) = &w.file {
+        w.model = ModelState::Failed(e.clone());
+    }
+    let customers = data.profiles.customers;
+    let k = data.profiles.segments.iter().filter(|s| s.id >= 0).count();
+    let categories = data.categories();
+    let evaluate = |d: &mut Draft, entry: &Entry, s: &crate::profile::SegmentProfile| {
+        d.attempts += 1;
+        d.tokens += entry.tokens;
+        d.transcript.extend(entry.transcript.iter().cloned());
+        let steps = tool_steps(&entry.transcript);
+        for t in &steps {
+            d.extra_facts.push_str(&t.result);
+            d.extra_facts.push('\n');
+        }
+        d.tools.extend(steps);
+        match Persona::parse(&entry.reply) {
+            Ok(p) => {
+                let mut facts = grounding::facts_of(s, customers, k);
+                let nb = prompt::neighbours(s, &data.profiles, opts.neighbours);
+                let nb_text: String = nb
+                    .iter()
+                    .map(|n| format!("segment {} {} customers: {}\n", n.id, n.size, n.differences.join("; ")))
+                    .collect();
+                facts.extend(grounding::facts_in_text(&nb_text));
+                facts.extend(grounding::facts_in_text(&d.extra_facts));
+                d.grounding = grounding::check(&p, s, &facts, &categories, opts.tolerance);
+                d.persona = Some(p);
+                d.reason = None;
+            }
+            Err(e) => {
+                d.reason = Some(if entry.complete {
+                    e
+                } else {
+                    format!("the reply hit the token cap before it was complete ({e})")
+                });
+            }
+        }
+    };
+
+    // Pass 1.
+    let mut drafts: Vec<Draft> = segments
+        .iter()
+        .map(|_| Draft {
+            persona: None,
+            reason: None,
+            grounding: Grounding::default(),
+            transcript: Vec::new(),
+            tools: Vec::new(),
+            attempts: 0,
+            tokens: 0,
+            notes: Vec::new(),
+            from_cache: true,
+            extra_facts: String::new(),
+        })
+        .collect();
+    let mut jobs = Vec::new();
+    for s in &segments {
+        let first = w.first_messages(s, &[], opts.tools)?;
+        jobs.push(Job {
+            segment: s.id,
+            key: w.key(&first),
+            first,
+            tools_left: if opts.tools { opts.max_tool_calls } else { 0 },
+            entry: None,
+            cached: false,
+        });
+    }
+    w.run_pass(&mut jobs, 1)?;
+    for (d, (j, s)) in drafts.iter_mut().zip(jobs.iter().zip(&segments)) {
+        if let Some(e) = &j.entry {
+            d.transcript = j.first.clone();
+            d.from_cache = j.cached;
+            evaluate(d, e, s);
+        }
+    }
+
+    // Pass 2: grounding below the threshold, or an unusable reply.
+    let mut jobs = Vec::new();
+    let mut which = Vec::new();
+    for (i, (d, s)) in drafts.iter().zip(&segments).enumerate() {
+        if d.attempts == 0 {
+            continue;
+        }
+        let failures: Vec<String> = match (&d.persona, &d.reason) {
+            (Some(_), _) if d.grounding.fraction < opts.threshold => d
+                .grounding
+                .claims
+                .iter()
+                .filter(|c| !c.supported)
+                .take(6)
+                .map(|c| format!("\"{}\" in {}: {}", c.claim, c.field, c.evidence))
+                .collect(),
+            (None, Some(r)) => vec![format!("the reply could not be used: {r}")],
+            _ => continue,
+        };
+        let mut first = w.first_messages(s, &[], false)?;
+        if let Some(last) = d.transcript.iter().rev().find(|m| m.role == "assistant") {
+            first.push(last.clone());
+        }
+        first.push(Message::new("user", w.prompts.retry(s.id, &failures)?));
+        jobs.push(Job {
+            segment: s.id,
+            key: w.key(&first),
+            first,
+            tools_left: 0,
+            entry: None,
+            cached: false,
+        });
+        which.push(i);
+    }
+    if !jobs.is_empty() {
+        w.run_pass(&mut jobs, 2)?;
+        for (j, &i) in jobs.iter().zip(&which) {
+            let Some(e) = &j.entry else { continue };
+            let s = segments[i];
+            let d = &mut drafts[i];
+            d.from_cache &= j.cached;
+            let old = (d.persona.clone(), d.grounding.clone(), d.reason.clone());
+            d.transcript.push(j.first[j.first.len() - 1].clone());
+            evaluate(d, e, s);
+            let keep_old = match (&old.0, &d.persona) {
+                (Some(_), Some(_)) => old.1.fraction > d.grounding.fraction,
+                (Some(_), None) => true,
+                _ => false,
+            };
+            if keep_old {
+                d.persona = old.0;
+                d.grounding = old.1;
+                d.reason = old.2;
+                d.notes.push("the retry grounded worse; the first persona is kept".into());
+            } else {
+                d.notes.push("regenerated once: the first persona failed the grounding check".into());
+            }
+        }
+    }
+
+    // Pass 3: distinct, clean names.
+    let banned: Vec<Vec<String>> = segments
+        .iter()
+        .map(|s| {
+            let mut b = prompt::withheld_words(s);
+            b.extend(prompt::shouted_words(s));
+            b
+        })
+        .collect();
+    let bad_name = |name: &str, i: usize, names: &[(usize, String)]| -> Option<String> {
+        let lower = name.to_lowercase();
+        if let Some(b) = banned[i].iter().find(|b| {
+            lower
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|w| w == b.as_str())
+        }) {
+            return Some(format!(
+                "the name \"{name}\" borrows \"{b}\" from customer-written text"
+            ));
+        }
+        names
+            .iter()
+            .find(|(j, n)| *j != i && n.eq_ignore_ascii_case(name.trim()))
+            .map(|(j, _)| format!("the name \"{name}\" is already used by segment {}", segments[*j].id))
+    };
+    let mut names: Vec<(usize, String)> = Vec::new();
+    let mut rename = Vec::new();
+    for (i, d) in drafts.iter().enumerate() {
+        let Some(p) = &d.persona else { continue };
+        match bad_name(&p.name, i, &names) {
+            Some(why) => rename.push((i, why)),
+            None => names.push((i, p.name.trim().to_string())),
+        }
+    }
+    if !rename.is_empty() {
+        let mut jobs = Vec::new();
+        for (i, why) in &rename {
+            let s = segments[*i];
+            let taken: Vec<String> = names.iter().map(|n| n.1.clone()).collect();
+            let mut first = w.first_messages(s, &taken, false)?;
+            if let Some(last) = drafts[*i].transcript.iter().rev().find(|m| m.role == "assistant") {
+                first.push(last.clone());
+            }
+            first.push(Message::new("user", w.prompts.retry(s.id, std::slice::from_ref(why))?));
+            jobs.push(Job {
+                segment: s.id,
+                key: w.key(&first),
+                first,
+                tools_left: 0,
+                entry: None,
+                cached: false,
+            });
+        }
+        w.run_pass(&mut jobs, 3)?;
+        for (j, (i, why)) in jobs.iter().zip(&rename) {
+            let d = &mut drafts[*i];
+            d.from_cache &= j.cached;
+            let new_name = j
+                .entry
+                .as_ref()
+                .and_then(|e| Persona::parse(&e.reply).ok())
+                .map(|p| p.name);
+            if let Some(e) = &j.entry {
+                d.attempts += 1;
+                d.tokens += e.tokens;
+                d.transcript.push(j.first[j.first.len() - 1].clone());
+                d.transcript.extend(e.transcript.iter().cloned());
+            }
+            let Some(p) = d.persona.as_mut() else { continue };
+            let old = p.name.clone();
+            match new_name.filter(|n| bad_name(n, *i, &names).is_none()) {
+                Some(n) => {
+                    d.notes.push(format!("renamed from \"{old}\": {why}"));
+                    p.name = n;
+                }
+                None => {
+                    let mut n = format!(
+                        "{} (Segment {})",
+                        old.chars().take(26).collect::<String>().trim(),
+                        segments[*i].id
+                    );
+                    if bad_name(&n, *i, &names).is_some() {
+                        n = format!("Segment {} Persona", segments[*i].id);
+                    }
+                    d.notes.push(format!("seglens renamed \"{old}\" to \"{n}\": {why}, and the model repeated it"));
+                    p.name = n;
+                }
+            }
+            names.push((*i, p.name.clone()));
+        }
+    }
+
+    // Records, with the template where no model-written persona exists.
+    let fallback_reason = match &w.model {
+        ModelState::Failed(e) => Some(e.clone()),
+        _ => None,
+    };
+    let mut taken: Vec<String> = drafts
+        .iter()
+        .filter_map(|d| d.persona.as_ref().map(|p| p.name.clone()))
+        .collect();
+    let mut personas = Vec::new();
+    for (d, s) in drafts.into_iter().zip(&segments) {
+        let (persona, origin, mut notes, grounding) = match d.persona {
+            Some(p) => (p, Origin::Model, d.notes, d.grounding),
+            None => {
+                let p = super::fallback::persona(s, &taken);
+                taken.push(p.name.clone());
+                let facts = grounding::facts_of(s, customers, k);
+                let g = grounding::check(&p, s, &facts, &categories, opts.tolerance);
+                let why = d
+                    .reason
+                    .clone()
+                    .or_else(|| fallback_reason.clone())
+                    .unwrap_or_else(|| "no model output".into());
+                let mut notes = d.notes;
+                notes.push(format!("not model-written: {why}"));
+                (p, Origin::Template, notes, g)
+            }
+        };
+        let flagged = grounding.fraction < opts.threshold;
+        if flagged {
+            notes.push(format!(
+                "grounding {:.0}% is below the threshold of {:.0}%: read the unsupported claims",
+                grounding.fraction * 100.0,
+                opts.threshold * 100.0
+            ));
+        }
+        personas.push(PersonaRecord {
+            segment: s.id,
+            size: s.size,
+            share: s.share,
+            origin,
+            written_by: match origin {
+                Origin::Model => "model-written".into(),
+                Origin::Template => "not model-written".into(),
+            },
+            persona,
+            grounding,
+            flagged,
+            notes,
+            attempts: d.attempts,
+            from_cache: d.attempts > 0 && d.from_cache,
+            tools: d.tools,
+            transcript: d.transcript,
+            generated_tokens: d.tokens,
+        });
+    }
+    let (model_loaded, gpu_layers, threads) = match &w.model {
+        ModelState::Loaded(m) => (true, m.gpu_layers, m.threads),
+        _ => (false, 0, opts.threads),
+    };
+    let meta = PersonaMeta {
+        seglens_version: env!("CARGO_PKG_VERSION").to_string(),
+        run_dir: data.dir.clone(),
+        model: w
+            .file
+            .as_ref()
+            .map(|f| f.name.clone())
+            .unwrap_or_else(|_| if opts.model.is_empty() { super::DEFAULT_MODEL.into() } else { opts.model.clone() }),
+        model_path: w.file.as_ref().ok().map(|f| f.path.clone()),
+        model_sha256: w.model_sha.clone(),
+        model_loaded,
+        fallback_reason,
+        seed: opts.seed,
+        prompt_hash: w.prompt_hash.clone(),
+        sampling: opts.sampling.clone(),
+        parallel: opts.parallel,
+        threads,
+        gpu_layers,
+        tools: opts.tools,
+        grounding_threshold: opts.threshold,
+        tolerance: opts.tolerance,
+        load_ms: w.load_ms,
+        wall_ms: start.elapsed().as_secs_f64() * 1000.0,
+        tokens_per_s: w.stats.aggregate_tokens_per_s(),
+        generation: w.stats.clone(),
+        from_cache: w.from_cache,
+    };
+    Ok(PersonaRun { meta, personas })
+}
