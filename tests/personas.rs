@@ -37,7 +37,12 @@ fn copy_run(name: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join(name);
     std::fs::create_dir_all(&run).unwrap();
-    for f in ["segments.json", "run.json", "assignments.parquet", "features.parquet"] {
+    for f in [
+        "segments.json",
+        "run.json",
+        "assignments.parquet",
+        "features.parquet",
+    ] {
         std::fs::copy(base_run().join(f), run.join(f)).unwrap();
     }
     (dir, run)
@@ -46,7 +51,16 @@ fn copy_run(name: &str) -> (tempfile::TempDir, PathBuf) {
 fn personas(run: &Path, cache: &Path, extra: &[&str]) -> Value {
     let out = seglens()
         .env("SEGLENS_PERSONA_CACHE", cache)
-        .args(["personas", "--model", MODEL, "--format", "json", "--parallel", "4", "--run"])
+        .args([
+            "personas",
+            "--model",
+            MODEL,
+            "--format",
+            "json",
+            "--parallel",
+            "4",
+            "--run",
+        ])
         .arg(run)
         .args(extra)
         .assert()
@@ -70,7 +84,10 @@ fn assert_schema(v: &Value) {
     for p in v["personas"].as_array().unwrap() {
         let per = &p["persona"];
         for key in ["name", "tagline", "summary"] {
-            assert!(per[key].as_str().is_some_and(|s| !s.trim().is_empty()), "{key}: {per}");
+            assert!(
+                per[key].as_str().is_some_and(|s| !s.trim().is_empty()),
+                "{key}: {per}"
+            );
         }
         for (key, lo, hi) in [
             ("facts", 2, 4),
@@ -88,7 +105,9 @@ fn assert_schema(v: &Value) {
             }
         }
         let g = &p["grounding"];
-        assert!(g["fraction"].as_f64().is_some_and(|f| (0.0..=1.0).contains(&f)));
+        assert!(g["fraction"]
+            .as_f64()
+            .is_some_and(|f| (0.0..=1.0).contains(&f)));
         assert!(p["tools"].as_array().unwrap().len() <= 4);
     }
 }
@@ -124,8 +143,18 @@ fn model_personas_parse_are_distinct_reproducible_and_cached() {
     }
     assert_schema(&first);
     assert_distinct(&first);
-    assert!(first["meta"]["generation"]["generated_tokens"].as_u64().unwrap() > 100);
-    assert!(first["meta"]["generation"]["prefix_tokens_reused"].as_u64().unwrap() > 0);
+    assert!(
+        first["meta"]["generation"]["generated_tokens"]
+            .as_u64()
+            .unwrap()
+            > 100
+    );
+    assert!(
+        first["meta"]["generation"]["prefix_tokens_reused"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
     assert!(run.join("report.md").is_file() && run.join("personas.json").is_file());
 
     // Same inputs and seed, cached: the model is not loaded and the personas are the same.
@@ -178,8 +207,13 @@ fn review_text_cannot_steer_the_model() {
     }
     // The first attack is withheld from the prompt; the second reaches it only inside the
     // data block.
-    let prompt = v["personas"][0]["transcript"][1]["content"].as_str().unwrap();
-    assert!(!prompt.contains("Ignore all previous instructions"), "{prompt}");
+    let prompt = v["personas"][0]["transcript"][1]["content"]
+        .as_str()
+        .unwrap();
+    assert!(
+        !prompt.contains("Ignore all previous instructions"),
+        "{prompt}"
+    );
     assert!(prompt.contains("withheld"));
     let data_block = prompt.split("<<<DATA").nth(1).unwrap_or("");
     assert!(data_block.contains("SYSTEM OVERRIDE"), "{prompt}");
@@ -212,7 +246,11 @@ fn without_a_model_personas_are_written_by_template_and_marked() {
     for p in v["personas"].as_array().unwrap() {
         assert_eq!(p["origin"], "template");
         assert_eq!(p["written_by"], "not model-written");
-        assert!(p["grounding"]["fraction"].as_f64().unwrap() >= 0.99, "{}", p["grounding"]);
+        assert!(
+            p["grounding"]["fraction"].as_f64().unwrap() >= 0.99,
+            "{}",
+            p["grounding"]
+        );
     }
     let md = std::fs::read_to_string(run.join("report.md")).unwrap();
     assert!(md.contains("Not model-written"), "{md}");
@@ -281,7 +319,15 @@ fn run_segments_and_writes_the_report_in_one_go() {
     let root = tempfile::tempdir().unwrap();
     let data = root.path().join("data");
     seglens()
-        .args(["demo-data", "--customers", "600", "--seed", "8", "--no-reviews", "--out"])
+        .args([
+            "demo-data",
+            "--customers",
+            "600",
+            "--seed",
+            "8",
+            "--no-reviews",
+            "--out",
+        ])
         .arg(&data)
         .assert()
         .success();
@@ -289,7 +335,16 @@ fn run_segments_and_writes_the_report_in_one_go() {
     let cache = tempfile::tempdir().unwrap();
     let o = seglens()
         .env("SEGLENS_PERSONA_CACHE", cache.path())
-        .args(["run", "--k", "3", "--no-text", "--no-tools", "--model", MODEL, "--data"])
+        .args([
+            "run",
+            "--k",
+            "3",
+            "--no-text",
+            "--no-tools",
+            "--model",
+            MODEL,
+            "--data",
+        ])
         .arg(&data)
         .arg("--out")
         .arg(&out)

@@ -409,9 +409,7 @@ fn persona_options(
     Ok(crate::llm::writer::PersonaOptions {
         model: args.model.clone().unwrap_or_else(|| l.model.clone()),
         threads,
-        gpu_layers: args
-            .gpu_layers
-            .or(u32::try_from(l.gpu_layers).ok()),
+        gpu_layers: args.gpu_layers.or(u32::try_from(l.gpu_layers).ok()),
         parallel,
         ctx_per_sequence: l.ctx_per_sequence,
         sampling: crate::llm::engine::Sampling {

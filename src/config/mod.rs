@@ -319,13 +319,19 @@ impl Config {
     pub fn validate(&self) -> Result<(), String> {
         let l = &self.llm;
         if l.parallel == 0 || l.parallel > 64 {
-            return Err(format!("llm.parallel ({}) must be between 1 and 64", l.parallel));
+            return Err(format!(
+                "llm.parallel ({}) must be between 1 and 64",
+                l.parallel
+            ));
         }
         if l.ctx_per_sequence < 1024 {
             return Err("llm.ctx_per_sequence must be >= 1024".into());
         }
         if !(0.0..=2.0).contains(&l.temperature) {
-            return Err(format!("llm.temperature ({}) must be between 0 and 2", l.temperature));
+            return Err(format!(
+                "llm.temperature ({}) must be between 0 and 2",
+                l.temperature
+            ));
         }
         if !(0.0..=1.0).contains(&l.grounding_threshold) || !(0.0..=1.0).contains(&l.tolerance) {
             return Err("llm.grounding_threshold and llm.tolerance must be between 0 and 1".into());

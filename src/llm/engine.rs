@@ -374,8 +374,8 @@ impl<'m> Session<'m> {
             }
             // Turns that do not fit their stream end at once, empty and incomplete.
             let mut freed = false;
-            for si in 0..slots.len() {
-                while let Some((conv, seq)) = slots[si]
+            for entry in slots.iter_mut() {
+                while let Some((conv, seq)) = entry
                     .as_ref()
                     .filter(|s| s.overflow)
                     .map(|s| (s.conv, s.seq))
@@ -388,12 +388,12 @@ impl<'m> Session<'m> {
                     match convs[conv].next_turn() {
                         Some((msgs, spec)) => {
                             let seed = convs[conv].seed();
-                            let mut taken = slots[si].take().ok_or(LlmError::ContextFull)?;
+                            let mut taken = entry.take().ok_or(LlmError::ContextFull)?;
                             self.start_turn(&mut taken, &msgs, &spec, sampling, seed)?;
-                            slots[si] = Some(taken);
+                            *entry = Some(taken);
                         }
                         None => {
-                            slots[si] = None;
+                            *entry = None;
                             self.clear_seq(seq);
                             freed = true;
                         }
@@ -477,8 +477,9 @@ impl<'m> Session<'m> {
                         Err(e) => e.valid_up_to(),
                     };
                     if valid > 0 {
-                        let text = String::from_utf8_lossy(&s.bytes[s.streamed..s.streamed + valid])
-                            .into_owned();
+                        let text =
+                            String::from_utf8_lossy(&s.bytes[s.streamed..s.streamed + valid])
+                                .into_owned();
                         s.streamed += valid;
                         convs[s.conv].on_text(&text);
                     }

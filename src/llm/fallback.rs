@@ -25,7 +25,7 @@ fn dominant(m: &std::collections::BTreeMap<String, f64>) -> Option<(&String, f64
 }
 
 fn title_case(s: &str) -> String {
-    s.split(|c: char| c == '_' || c == ' ' || c == '-')
+    s.split(['_', ' ', '-'])
         .filter(|w| !w.is_empty())
         .map(|w| {
             let mut c = w.chars();
@@ -58,7 +58,11 @@ pub fn persona(p: &SegmentProfile, taken: &[String]) -> Persona {
     };
     let mut name: String = base.chars().take(super::persona::NAME_MAX).collect();
     if taken.iter().any(|t| t.eq_ignore_ascii_case(&name)) {
-        name = format!("{} (Segment {})", name.chars().take(26).collect::<String>(), p.id);
+        name = format!(
+            "{} (Segment {})",
+            name.chars().take(26).collect::<String>(),
+            p.id
+        );
     }
 
     let mut facts = vec![format!(

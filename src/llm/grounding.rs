@@ -136,15 +136,40 @@ fn synonyms(name: &str) -> Vec<String> {
     let mut out = Vec::new();
     let n = name.to_lowercase();
     let table: [(&str, &[&str]); 9] = [
-        ("recency", &["recent", "last", "lapsed", "since", "ago", "inactive"]),
-        ("frequency", &["order", "purchase", "frequent", "often", "repeat"]),
-        ("monetary", &["spend", "spent", "spending", "revenue", "money"]),
+        (
+            "recency",
+            &["recent", "last", "lapsed", "since", "ago", "inactive"],
+        ),
+        (
+            "frequency",
+            &["order", "purchase", "frequent", "often", "repeat"],
+        ),
+        (
+            "monetary",
+            &["spend", "spent", "spending", "revenue", "money"],
+        ),
         ("aov", &["basket", "order", "ticket", "spend"]),
-        ("discount", &["discount", "coupon", "promo", "promotion", "deal", "sale"]),
+        (
+            "discount",
+            &["discount", "coupon", "promo", "promotion", "deal", "sale"],
+        ),
         ("return", &["return", "returned", "refund"]),
-        ("sentiment", &["sentiment", "rating", "star", "review", "satisfied", "happy"]),
+        (
+            "sentiment",
+            &[
+                "sentiment",
+                "rating",
+                "star",
+                "review",
+                "satisfied",
+                "happy",
+            ],
+        ),
         ("tenure", &["tenure", "loyal", "long", "since", "customer"]),
-        ("view", &["browse", "browsing", "view", "visit", "session", "search"]),
+        (
+            "view",
+            &["browse", "browsing", "view", "visit", "session", "search"],
+        ),
     ];
     for (k, syn) in table {
         if n.contains(k) {
@@ -156,16 +181,43 @@ fn synonyms(name: &str) -> Vec<String> {
 
 /// Every figure of a segment's profile, keyed by what it is about.
 pub fn facts_of(p: &SegmentProfile, customers: usize, k: usize) -> Vec<Fact> {
-    let people: Vec<String> = ["customer", "member", "segment", "people", "shopper", "buyer", "group"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let people: Vec<String> = [
+        "customer", "member", "segment", "people", "shopper", "buyer", "group",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     let mut f = vec![
-        Fact::new(p.size as f64, FactKind::Value, people.clone(), "segment size"),
-        Fact::new(p.share, FactKind::Share, people.clone(), "share of all customers"),
-        Fact::new(customers as f64, FactKind::Value, people.clone(), "customers in the shop"),
-        Fact::new(p.id as f64, FactKind::Value, vec!["segment".into()], "segment number"),
-        Fact::new(k as f64, FactKind::Value, vec!["segment".into()], "number of segments"),
+        Fact::new(
+            p.size as f64,
+            FactKind::Value,
+            people.clone(),
+            "segment size",
+        ),
+        Fact::new(
+            p.share,
+            FactKind::Share,
+            people.clone(),
+            "share of all customers",
+        ),
+        Fact::new(
+            customers as f64,
+            FactKind::Value,
+            people.clone(),
+            "customers in the shop",
+        ),
+        Fact::new(
+            p.id as f64,
+            FactKind::Value,
+            vec!["segment".into()],
+            "segment number",
+        ),
+        Fact::new(
+            k as f64,
+            FactKind::Value,
+            vec!["segment".into()],
+            "number of segments",
+        ),
     ];
     for s in &p.features {
         let mut keys = keys_of(&s.name);
@@ -181,18 +233,43 @@ pub fn facts_of(p: &SegmentProfile, customers: usize, k: usize) -> Vec<Fact> {
         ];
         for (v, what) in figures {
             if let Some(v) = v {
-                f.push(Fact::new(v, FactKind::Value, keys.clone(), format!("{} {what} {}", s.name, fmt_num(v))));
+                f.push(Fact::new(
+                    v,
+                    FactKind::Value,
+                    keys.clone(),
+                    format!("{} {what} {}", s.name, fmt_num(v)),
+                ));
             }
         }
         if let Some(l) = s.lift {
-            f.push(Fact::new(l, FactKind::Ratio, keys.clone(), format!("{} lift {l:.2}", s.name)));
+            f.push(Fact::new(
+                l,
+                FactKind::Ratio,
+                keys.clone(),
+                format!("{} lift {l:.2}", s.name),
+            ));
         }
     }
     for c in &p.top_categories {
         let keys = keys_of(&c.category);
-        f.push(Fact::new(c.share, FactKind::Share, keys.clone(), format!("{} share of spend", c.category)));
-        f.push(Fact::new(c.population_share, FactKind::Share, keys.clone(), format!("{} share of everyone's spend", c.category)));
-        f.push(Fact::new(c.lift, FactKind::Ratio, keys, format!("{} lift {:.2}", c.category, c.lift)));
+        f.push(Fact::new(
+            c.share,
+            FactKind::Share,
+            keys.clone(),
+            format!("{} share of spend", c.category),
+        ));
+        f.push(Fact::new(
+            c.population_share,
+            FactKind::Share,
+            keys.clone(),
+            format!("{} share of everyone's spend", c.category),
+        ));
+        f.push(Fact::new(
+            c.lift,
+            FactKind::Ratio,
+            keys,
+            format!("{} lift {:.2}", c.category, c.lift),
+        ));
     }
     for q in &p.top_products {
         let mut keys = keys_of(q.name.as_deref().unwrap_or(&q.product_id));
@@ -200,28 +277,68 @@ pub fn facts_of(p: &SegmentProfile, customers: usize, k: usize) -> Vec<Fact> {
             keys.extend(keys_of(c));
         }
         let label = q.name.clone().unwrap_or_else(|| q.product_id.clone());
-        f.push(Fact::new(q.buyer_share, FactKind::Share, keys.clone(), format!("{label} buyers")));
-        f.push(Fact::new(q.population_buyer_share, FactKind::Share, keys.clone(), format!("{label} buyers overall")));
-        f.push(Fact::new(q.buyers as f64, FactKind::Value, keys.clone(), format!("{label} buyer count")));
-        f.push(Fact::new(q.lift, FactKind::Ratio, keys, format!("{label} lift")));
+        f.push(Fact::new(
+            q.buyer_share,
+            FactKind::Share,
+            keys.clone(),
+            format!("{label} buyers"),
+        ));
+        f.push(Fact::new(
+            q.population_buyer_share,
+            FactKind::Share,
+            keys.clone(),
+            format!("{label} buyers overall"),
+        ));
+        f.push(Fact::new(
+            q.buyers as f64,
+            FactKind::Value,
+            keys.clone(),
+            format!("{label} buyer count"),
+        ));
+        f.push(Fact::new(
+            q.lift,
+            FactKind::Ratio,
+            keys,
+            format!("{label} lift"),
+        ));
     }
     for (tier, s) in &p.value_tiers {
         let mut keys = keys_of(tier);
         keys.extend(["tier".to_string(), "value".to_string()]);
-        f.push(Fact::new(*s, FactKind::Share, keys, format!("{tier} value tier share")));
+        f.push(Fact::new(
+            *s,
+            FactKind::Share,
+            keys,
+            format!("{tier} value tier share"),
+        ));
     }
     for (seg, s) in &p.rfm_segments {
         let mut keys = keys_of(seg);
         keys.push("rfm".into());
-        f.push(Fact::new(*s, FactKind::Share, keys, format!("RFM {seg} share")));
+        f.push(Fact::new(
+            *s,
+            FactKind::Share,
+            keys,
+            format!("RFM {seg} share"),
+        ));
     }
     if let Some(t) = &p.text {
         let keys: Vec<String> = ["review", "wrote", "search", "text", "write", "comment"]
             .iter()
             .map(|s| s.to_string())
             .collect();
-        f.push(Fact::new(t.share_with_text, FactKind::Share, keys.clone(), "share with text"));
-        f.push(Fact::new(t.reviews as f64, FactKind::Value, keys.clone(), "reviews"));
+        f.push(Fact::new(
+            t.share_with_text,
+            FactKind::Share,
+            keys.clone(),
+            "share with text",
+        ));
+        f.push(Fact::new(
+            t.reviews as f64,
+            FactKind::Value,
+            keys.clone(),
+            "reviews",
+        ));
         if let Some(s) = t.mean_sentiment {
             let mut k = keys;
             k.extend(["sentiment".to_string(), "rating".to_string()]);
@@ -243,8 +360,17 @@ pub fn facts_in_text(text: &str) -> Vec<Fact> {
                 Unit::Times => FactKind::Ratio,
                 _ => FactKind::Value,
             };
-            let value = if n.unit == Unit::Percent { n.value / 100.0 } else { n.value };
-            out.push(Fact::new(value, kind, keys.clone(), format!("{} in \"{}\"", n.raw, line.trim())));
+            let value = if n.unit == Unit::Percent {
+                n.value / 100.0
+            } else {
+                n.value
+            };
+            out.push(Fact::new(
+                value,
+                kind,
+                keys.clone(),
+                format!("{} in \"{}\"", n.raw, line.trim()),
+            ));
         }
     }
     out
@@ -289,7 +415,10 @@ fn numbers(text: &str) -> Vec<Number> {
         }
         let raw: String = chars[start..i].iter().collect();
         let next = chars.get(i).copied();
-        let digit_at = |j: Option<usize>| j.and_then(|j| chars.get(j)).is_some_and(char::is_ascii_digit);
+        let digit_at = |j: Option<usize>| {
+            j.and_then(|j| chars.get(j))
+                .is_some_and(char::is_ascii_digit)
+        };
         // Dates (2024-07-02) and codes glued with '-' to other digits are not figures.
         let dated = (prev == Some('-') && digit_at(start.checked_sub(2)))
             || (next == Some('-') && digit_at(Some(i + 1)));
@@ -332,7 +461,11 @@ fn numbers(text: &str) -> Vec<Number> {
         if money {
             shown.insert(0, prev.unwrap_or('$'));
         }
-        out.push(Number { value, unit, raw: shown });
+        out.push(Number {
+            value,
+            unit,
+            raw: shown,
+        });
     }
     out
 }
@@ -361,12 +494,36 @@ fn matches(n: &Number, f: &Fact, rel: f64) -> bool {
 }
 
 const MORE: [&str; 14] = [
-    "more", "higher", "above", "greater", "larger", "bigger", "frequent", "frequently", "often",
-    "heavy", "heavier", "high", "most", "over-index",
+    "more",
+    "higher",
+    "above",
+    "greater",
+    "larger",
+    "bigger",
+    "frequent",
+    "frequently",
+    "often",
+    "heavy",
+    "heavier",
+    "high",
+    "most",
+    "over-index",
 ];
 const LESS: [&str; 14] = [
-    "less", "lower", "below", "fewer", "smaller", "rarely", "seldom", "low", "least",
-    "infrequent", "little", "light", "lighter", "avoid",
+    "less",
+    "lower",
+    "below",
+    "fewer",
+    "smaller",
+    "rarely",
+    "seldom",
+    "low",
+    "least",
+    "infrequent",
+    "little",
+    "light",
+    "lighter",
+    "avoid",
 ];
 
 /// Clauses of a text: split at sentence punctuation and at "but", "while", "whereas".
@@ -478,7 +635,11 @@ pub fn check(
                         Some(f) => f.label.clone(),
                         None => format!(
                             "no figure of the segment{} within {:.0}%",
-                            if named.is_empty() { "" } else { " about what the clause names" },
+                            if named.is_empty() {
+                                ""
+                            } else {
+                                " about what the clause names"
+                            },
                             tol.rel * 100.0
                         ),
                     },
@@ -503,7 +664,11 @@ pub fn check(
                 };
                 claims.push(Claim {
                     field: field.clone(),
-                    claim: if negative { format!("less {cat}") } else { cat.clone() },
+                    claim: if negative {
+                        format!("less {cat}")
+                    } else {
+                        cat.clone()
+                    },
                     kind: "category".into(),
                     context: clause.clone(),
                     supported,
@@ -561,7 +726,12 @@ pub fn check(
     let unsupported = claims
         .iter()
         .filter(|c| !c.supported)
-        .map(|c| format!("\"{}\" in {} (\"{}\"): {}", c.claim, c.field, c.context, c.evidence))
+        .map(|c| {
+            format!(
+                "\"{}\" in {} (\"{}\"): {}",
+                c.claim, c.field, c.context, c.evidence
+            )
+        })
         .collect();
     Grounding {
         checked,
@@ -603,9 +773,30 @@ mod tests {
             traits: vec![],
             trait_features: vec![],
             features: vec![
-                stat("monetary", "Net spend over all orders", 812.4, 640.0, 430.0, 300.0),
-                stat("discount_share", "Share of lines bought on discount", 0.42, 0.4, 0.18, 0.1),
-                stat("recency_days", "Days since the last order", 21.0, 15.0, 64.0, 40.0),
+                stat(
+                    "monetary",
+                    "Net spend over all orders",
+                    812.4,
+                    640.0,
+                    430.0,
+                    300.0,
+                ),
+                stat(
+                    "discount_share",
+                    "Share of lines bought on discount",
+                    0.42,
+                    0.4,
+                    0.18,
+                    0.1,
+                ),
+                stat(
+                    "recency_days",
+                    "Days since the last order",
+                    21.0,
+                    15.0,
+                    64.0,
+                    40.0,
+                ),
             ],
             top_categories: vec![CategoryLift {
                 category: "electronics".into(),
@@ -649,8 +840,10 @@ mod tests {
 
     #[test]
     fn right_numbers_are_supported() {
-        let g = run("These 2,104 customers (10.5% of the shop) spend $812 on average, 2.8x the \
-                     typical share of spend on electronics, and 42% of their lines are discounted.");
+        let g = run(
+            "These 2,104 customers (10.5% of the shop) spend $812 on average, 2.8x the \
+                     typical share of spend on electronics, and 42% of their lines are discounted.",
+        );
         assert_eq!(g.checked, g.supported, "{:#?}", g.unsupported);
         assert!(g.checked >= 5, "{:#?}", g.claims);
         assert_eq!(g.fraction, 1.0);
@@ -669,7 +862,10 @@ mod tests {
     fn tolerance_is_ten_percent() {
         assert_eq!(run("They spend $880 each.").supported, 1); // 812 * 1.083
         assert_eq!(run("They spend $920 each.").supported, 0); // 812 * 1.13
-        assert_eq!(run("Half of them, 11% of customers, shop here.").supported, 1);
+        assert_eq!(
+            run("Half of them, 11% of customers, shop here.").supported,
+            1
+        );
     }
 
     #[test]
@@ -702,7 +898,9 @@ mod tests {
     fn tool_results_count_as_evidence() {
         let p = profile();
         let mut facts = facts_of(&p, 20000, 7);
-        facts.extend(facts_in_text("312 of 2104 members (14.8%) match monetary>500"));
+        facts.extend(facts_in_text(
+            "312 of 2104 members (14.8%) match monetary>500",
+        ));
         let g = check(
             &persona("About 14.8% of members spend over $500."),
             &p,

@@ -129,7 +129,7 @@ pub fn resolve_model(spec: &str) -> Result<ModelFile, LlmError> {
         }
         let right_size = m
             .size
-            .is_some_and(|s| std::fs::metadata(&path).map(|md| md.len()) .ok() == Some(s));
+            .is_some_and(|s| std::fs::metadata(&path).map(|md| md.len()).ok() == Some(s));
         return Ok(ModelFile {
             name: m.name,
             path,
@@ -192,9 +192,7 @@ impl Llm {
         let start = Instant::now();
         check_gguf(&file.path)?;
         let backend = backend()?;
-        let gpu_layers = opts
-            .gpu_layers
-            .unwrap_or(if GPU_BUILD { 999 } else { 0 });
+        let gpu_layers = opts.gpu_layers.unwrap_or(if GPU_BUILD { 999 } else { 0 });
         let params = LlamaModelParams::default().with_n_gpu_layers(gpu_layers);
         let model = LlamaModel::load_from_file(backend, &file.path, &params).map_err(|e| {
             LlmError::Load {

@@ -105,8 +105,8 @@ pub struct Persona {
 impl Persona {
     /// Parses a reply and checks what the grammar cannot (trimmed non-empty strings).
     pub fn parse(text: &str) -> Result<Self, String> {
-        let mut p: Persona =
-            serde_json::from_str(text.trim()).map_err(|e| format!("reply is not a persona: {e}"))?;
+        let mut p: Persona = serde_json::from_str(text.trim())
+            .map_err(|e| format!("reply is not a persona: {e}"))?;
         p.name = p.name.trim().to_string();
         if p.name.is_empty() {
             return Err("the persona has an empty name".into());

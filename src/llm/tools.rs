@@ -293,7 +293,9 @@ pub fn run(data: &RunData, call: &Call) -> String {
                 v(f.median),
                 v(f.population_mean),
                 v(f.population_median),
-                f.lift.map(|l| format!("; ratio {l:.2}x")).unwrap_or_default()
+                f.lift
+                    .map(|l| format!("; ratio {l:.2}x"))
+                    .unwrap_or_default()
             ))
         }),
         Call::Members { segment, filter } => seg(*segment).and_then(|s| members(data, s, filter)),
@@ -350,7 +352,10 @@ fn parse_filter(f: &str) -> Result<(String, char, String), String> {
         .ok_or_else(|| format!("filter '{f}' needs an operator: FEATURE>VALUE, < or ="))?;
     let op = f[pos..].chars().next().unwrap_or('=');
     let name = f[..pos].trim().to_string();
-    let value = f[pos + op.len_utf8()..].trim().trim_matches('"').to_string();
+    let value = f[pos + op.len_utf8()..]
+        .trim()
+        .trim_matches('"')
+        .to_string();
     if name.is_empty() || value.is_empty() {
         return Err(format!("filter '{f}' needs a feature and a value"));
     }

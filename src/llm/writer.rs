@@ -55,9 +55,15 @@ pub struct PersonaOptions {
 pub enum PersonaEvent {
     Stage(String),
     /// Text streamed for a segment's current reply.
-    Text { segment: i32, text: String },
+    Text {
+        segment: i32,
+        text: String,
+    },
     /// A segment's reply is complete.
-    Replied { segment: i32, tokens: usize },
+    Replied {
+        segment: i32,
+        tokens: usize,
+    },
     Warning(String),
 }
 
@@ -178,7 +184,9 @@ impl Conversation for Conv<'_> {
                 let left = self.job.tools_left;
                 let mut msg = self.prompts.tool_result(reply.text.trim(), &result, left);
                 if left == 0 {
-                    msg = msg.and_then(|m| Ok(format!("{m}\n\n{}", self.prompts.write(self.job.segment)?)));
+                    msg = msg.and_then(|m| {
+                        Ok(format!("{m}\n\n{}", self.prompts.write(self.job.segment)?))
+                    });
                 } else if let Ok(m) = msg {
                     self.transcript.push(Message::new("user", m));
                     self.pending = Some(TurnSpec {
@@ -315,7 +323,9 @@ impl Writer<'_> {
                 }
             }
         }
-        let todo: Vec<usize> = (0..jobs.len()).filter(|&i| jobs[i].entry.is_none()).collect();
+        let todo: Vec<usize> = (0..jobs.len())
+            .filter(|&i| jobs[i].entry.is_none())
+            .collect();
         if todo.is_empty() || !self.ensure_model() {
             return Ok(());
         }
@@ -337,10 +347,7 @@ impl Writer<'_> {
         let parallel = self.opts.parallel.max(1).min(todo.len());
         let mut session = Session::new(llm, parallel, self.opts.ctx_per_sequence)?;
         let seed = self.opts.seed;
-        let mut selected: Vec<&mut Job> = jobs
-            .iter_mut()
-            .filter(|j| j.entry.is_none())
-            .collect();
+        let mut selected: Vec<&mut Job> = jobs.iter_mut().filter(|j| j.entry.is_none()).collect();
         let mut convs: Vec<Conv<'_>> = selected
             .iter_mut()
             .map(|j| {
@@ -369,8 +376,10 @@ impl Writer<'_> {
                 }
             })
             .collect();
-        let mut refs: Vec<&mut dyn Conversation> =
-            convs.iter_mut().map(|c| c as &mut dyn Conversation).collect();
+        let mut refs: Vec<&mut dyn Conversation> = convs
+            .iter_mut()
+            .map(|c| c as &mut dyn Conversation)
+            .collect();
         let stats = session.run(&mut refs, &self.opts.sampling)?;
         drop(refs);
         for c in &convs {
@@ -405,7 +414,13 @@ impl Writer<'_> {
         let card = prompt::card(s, self.opts.max_traits);
         let shop = ShopFacts {
             customers: self.data.profiles.customers,
-            k: self.data.profiles.segments.iter().filter(|s| s.id >= 0).count(),
+            k: self
+                .data
+                .profiles
+                .segments
+                .iter()
+                .filter(|s| s.id >= 0)
+                .count(),
             as_of: self.data.profiles.as_of.clone(),
         };
         let nb = prompt::neighbours(s, &self.data.profiles, self.opts.neighbours);
@@ -477,11 +492,20 @@ pub fn write(
     let prompt_hash = prompts.hash();
     let system = prompts.system(opts.tools, opts.max_tool_calls)?;
     let segments: Vec<&crate::profile::SegmentProfile> = {
-        let all: Vec<_> = data.profiles.segments.iter().filter(|s| s.id >= 0).collect();
+        let all: Vec<_> = data
+            .profiles
+            .segments
+            .iter()
+            .filter(|s| s.id >= 0)
+            .collect();
         match &opts.segments {
             None => all,
             Some(want) => {
-                let have = all.iter().map(|s| s.id.to_string()).collect::<Vec<_>>().join(", ");
+                let have = all
+                    .iter()
+                    .map(|s| s.id.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 for w in want {
                     if !all.iter().any(|s| s.id == *w) {
                         return Err(WriterError::UnknownSegment(*w, have));
@@ -541,7 +565,14 @@ pub fn write(
                 let nb = prompt::neighbours(s, &data.profiles, opts.neighbours);
                 let nb_text: String = nb
                     .iter()
-                    .map(|n| format!("segment {} {} customers: {}\n", n.id, n.size, n.differences.join("; ")))
+                    .map(|n| {
+                        format!(
+                            "segment {} {} customers: {}\n",
+                            n.id,
+                            n.size,
+                            n.differences.join("; ")
+                        )
+                    })
                     .collect();
                 facts.extend(grounding::facts_in_text(&nb_text));
                 facts.extend(grounding::facts_in_text(&d.extra_facts));
@@ -649,9 +680,11 @@ pub fn write(
                 d.persona = old.0;
                 d.grounding = old.1;
                 d.reason = old.2;
-                d.notes.push("the retry grounded worse; the first persona is kept".into());
+                d.notes
+                    .push("the retry grounded worse; the first persona is kept".into());
             } else {
-                d.notes.push("regenerated once: the first persona failed the grounding check".into());
+                d.notes
+                    .push("regenerated once: the first persona failed the grounding check".into());
             }
         }
     }
@@ -679,7 +712,12 @@ pub fn write(
         names
             .iter()
             .find(|(j, n)| *j != i && n.eq_ignore_ascii_case(name.trim()))
-            .map(|(j, _)| format!("the name \"{name}\" is already used by segment {}", segments[*j].id))
+            .map(|(j, _)| {
+                format!(
+                    "the name \"{name}\" is already used by segment {}",
+                    segments[*j].id
+                )
+            })
     };
     let mut names: Vec<(usize, String)> = Vec::new();
     let mut rename = Vec::new();
@@ -696,10 +734,18 @@ pub fn write(
             let s = segments[*i];
             let taken: Vec<String> = names.iter().map(|n| n.1.clone()).collect();
             let mut first = w.first_messages(s, &taken, false)?;
-            if let Some(last) = drafts[*i].transcript.iter().rev().find(|m| m.role == "assistant") {
+            if let Some(last) = drafts[*i]
+                .transcript
+                .iter()
+                .rev()
+                .find(|m| m.role == "assistant")
+            {
                 first.push(last.clone());
             }
-            first.push(Message::new("user", w.prompts.retry(s.id, std::slice::from_ref(why))?));
+            first.push(Message::new(
+                "user",
+                w.prompts.retry(s.id, std::slice::from_ref(why))?,
+            ));
             jobs.push(Job {
                 segment: s.id,
                 key: w.key(&first),
@@ -724,7 +770,9 @@ pub fn write(
                 d.transcript.push(j.first[j.first.len() - 1].clone());
                 d.transcript.extend(e.transcript.iter().cloned());
             }
-            let Some(p) = d.persona.as_mut() else { continue };
+            let Some(p) = d.persona.as_mut() else {
+                continue;
+            };
             let old = p.name.clone();
             match new_name.filter(|n| bad_name(n, *i, &names).is_none()) {
                 Some(n) => {
@@ -740,7 +788,9 @@ pub fn write(
                     if bad_name(&n, *i, &names).is_some() {
                         n = format!("Segment {} Persona", segments[*i].id);
                     }
-                    d.notes.push(format!("seglens renamed \"{old}\" to \"{n}\": {why}, and the model repeated it"));
+                    d.notes.push(format!(
+                        "seglens renamed \"{old}\" to \"{n}\": {why}, and the model repeated it"
+                    ));
                     p.name = n;
                 }
             }
@@ -811,11 +861,13 @@ pub fn write(
     let meta = PersonaMeta {
         seglens_version: env!("CARGO_PKG_VERSION").to_string(),
         run_dir: data.dir.clone(),
-        model: w
-            .file
-            .as_ref()
-            .map(|f| f.name.clone())
-            .unwrap_or_else(|_| if opts.model.is_empty() { super::DEFAULT_MODEL.into() } else { opts.model.clone() }),
+        model: w.file.as_ref().map(|f| f.name.clone()).unwrap_or_else(|_| {
+            if opts.model.is_empty() {
+                super::DEFAULT_MODEL.into()
+            } else {
+                opts.model.clone()
+            }
+        }),
         model_path: w.file.as_ref().ok().map(|f| f.path.clone()),
         model_sha256: w.model_sha.clone(),
         model_loaded,

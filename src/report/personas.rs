@@ -62,7 +62,11 @@ pub fn badge(p: &PersonaRecord) -> String {
         Origin::Model => "",
         Origin::Template => " · not model-written",
     };
-    let verdict = if p.flagged { "⚠ flagged" } else { "✔ grounded" };
+    let verdict = if p.flagged {
+        "⚠ flagged"
+    } else {
+        "✔ grounded"
+    };
     format!(
         "{verdict}: {:.0}% of claims supported ({} of {}){origin}",
         g.fraction * 100.0,
@@ -93,7 +97,9 @@ fn profile_table(out: &mut String, s: &SegmentProfile) {
             cell(&f.name),
             fmt_num(f.mean.unwrap_or(0.0)),
             fmt_num(f.population_mean.unwrap_or(0.0)),
-            f.lift.map(|l| format!("{l:.2}x")).unwrap_or_else(|| "–".into()),
+            f.lift
+                .map(|l| format!("{l:.2}x"))
+                .unwrap_or_else(|| "–".into()),
             f.std_diff.unwrap_or(0.0)
         );
     }
@@ -111,7 +117,11 @@ fn profile_table(out: &mut String, s: &SegmentProfile) {
                 )
             })
             .collect();
-        let _ = writeln!(out, "\nTop categories (share of spend): {}", cats.join("; "));
+        let _ = writeln!(
+            out,
+            "\nTop categories (share of spend): {}",
+            cats.join("; ")
+        );
     }
     if !s.top_products.is_empty() {
         let prods: Vec<String> = s
@@ -160,7 +170,9 @@ pub fn markdown(run: &PersonaRun, data: &RunData) -> String {
             m.grounding_threshold * 100.0
         );
     }
-    out.push_str("| segment | persona | customers | share | grounding |\n|---|---|---:|---:|---|\n");
+    out.push_str(
+        "| segment | persona | customers | share | grounding |\n|---|---|---:|---:|---|\n",
+    );
     for p in &run.personas {
         let _ = writeln!(
             out,
@@ -236,7 +248,12 @@ pub fn markdown(run: &PersonaRun, data: &RunData) -> String {
                 p.tools.len()
             );
             for t in &p.tools {
-                let _ = writeln!(out, "- `{}`\n\n  ```\n  {}\n  ```", t.call, t.result.replace('\n', "\n  "));
+                let _ = writeln!(
+                    out,
+                    "- `{}`\n\n  ```\n  {}\n  ```",
+                    t.call,
+                    t.result.replace('\n', "\n  ")
+                );
             }
             out.push_str("\n</details>\n");
         }
