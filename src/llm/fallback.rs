@@ -79,7 +79,7 @@ pub fn persona(p: &SegmentProfile, taken: &[String]) -> Persona {
             pct(c.population_share)
         ));
     }
-    facts.truncate(5);
+    facts.truncate(4);
 
     let mut summary = format!(
         "Segment {} holds {} customers ({}% of the shop).",
@@ -108,7 +108,7 @@ pub fn persona(p: &SegmentProfile, taken: &[String]) -> Persona {
         motivations.push("Convenient repeat purchases".to_string());
     }
     motivations.push("Products that match their past purchases".to_string());
-    motivations.truncate(4);
+    motivations.truncate(3);
     if motivations.len() < 2 {
         motivations.push("Good value for money".to_string());
     }
@@ -129,7 +129,7 @@ pub fn persona(p: &SegmentProfile, taken: &[String]) -> Persona {
     if pain_points.len() < 2 {
         pain_points.push("Too many irrelevant messages".to_string());
     }
-    pain_points.truncate(4);
+    pain_points.truncate(3);
 
     let focus = category.clone().unwrap_or_else(|| "favourite".into());
     let mut campaigns = vec![if lapsed == Some(true) {
@@ -184,4 +184,5 @@ pub fn persona(p: &SegmentProfile, taken: &[String]) -> Persona {
         preferred_channels: vec!["email".into()],
         campaigns,
     }
+    .clamp_to_schema()
 }

@@ -912,6 +912,30 @@ mod tests {
     }
 
     #[test]
+    fn the_template_persona_states_only_profile_figures() {
+        let mut p = profile();
+        p.traits = vec!["monetary higher: 812.4 vs 430.0 (1.89x)".into()];
+        let persona =
+            crate::llm::fallback::persona(&p, &["High-Value Electronics Deal Seekers".into()]);
+        assert!(
+            persona.name.contains("Segment 2"),
+            "taken name is made unique: {}",
+            persona.name
+        );
+        assert!(persona.facts.len() <= 4 && persona.campaigns.len() >= 2);
+        let facts = facts_of(&p, 20000, 7);
+        let g = check(
+            &persona,
+            &p,
+            &facts,
+            &["electronics".into()],
+            Tolerance::default(),
+        );
+        assert!(g.checked >= 4, "{:#?}", g.claims);
+        assert_eq!(g.supported, g.checked, "{:#?}", g.unsupported);
+    }
+
+    #[test]
     fn no_claims_means_fully_grounded() {
         let g = run("A friendly group of shoppers.");
         assert_eq!((g.checked, g.fraction), (0, 1.0));

@@ -102,7 +102,41 @@ pub struct Persona {
     pub campaigns: Vec<Campaign>,
 }
 
+fn cut(s: &mut String, max: usize) {
+    if s.chars().count() > max {
+        *s = s
+            .chars()
+            .take(max)
+            .collect::<String>()
+            .trim_end()
+            .to_string();
+    }
+}
+
 impl Persona {
+    /// Cuts strings and lists to the schema's bounds (for personas not written under the
+    /// grammar, such as the template fallback).
+    pub fn clamp_to_schema(mut self) -> Self {
+        cut(&mut self.name, NAME_MAX);
+        cut(&mut self.tagline, TAGLINE_MAX);
+        cut(&mut self.summary, SUMMARY_MAX);
+        self.facts.truncate(4);
+        self.facts.iter_mut().for_each(|f| cut(f, FACT_MAX));
+        for l in [&mut self.motivations, &mut self.pain_points] {
+            l.truncate(3);
+            l.iter_mut().for_each(|x| cut(x, ITEM_MAX));
+        }
+        self.preferred_channels.truncate(3);
+        self.campaigns.truncate(3);
+        for c in &mut self.campaigns {
+            cut(&mut c.title, TITLE_MAX);
+            cut(&mut c.offer, OFFER_MAX);
+            cut(&mut c.message, MESSAGE_MAX);
+            cut(&mut c.target_kpi, KPI_MAX);
+        }
+        self
+    }
+
     /// Parses a reply and checks what the grammar cannot (trimmed non-empty strings).
     pub fn parse(text: &str) -> Result<Self, String> {
         let mut p: Persona = serde_json::from_str(text.trim())

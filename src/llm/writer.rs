@@ -329,6 +329,17 @@ impl Writer<'_> {
         if todo.is_empty() || !self.ensure_model() {
             return Ok(());
         }
+        if let Err(e) = self.generate(jobs, pass, todo.len()) {
+            (self.events)(PersonaEvent::Warning(format!(
+                "generation failed: {e}; the personas it did not finish are written by template"
+            )));
+            self.model = ModelState::Failed(e.to_string());
+        }
+        Ok(())
+    }
+
+    /// Generates every job without an entry, in one batched session.
+    fn generate(&mut self, jobs: &mut [Job], pass: u32, todo: usize) -> Result<(), LlmError> {
         let ModelState::Loaded(llm) = &self.model else {
             return Ok(());
         };
@@ -337,14 +348,14 @@ impl Writer<'_> {
         };
         (self.events)(PersonaEvent::Stage(format!(
             "writing {} persona(s){}",
-            todo.len(),
+            todo,
             match pass {
                 1 => String::new(),
                 2 => " again: grounding below the threshold".into(),
                 _ => " again: duplicate names".into(),
             }
         )));
-        let parallel = self.opts.parallel.max(1).min(todo.len());
+        let parallel = self.opts.parallel.max(1).min(todo);
         let mut session = Session::new(llm, parallel, self.opts.ctx_per_sequence)?;
         let seed = self.opts.seed;
         let mut selected: Vec<&mut Job> = jobs.iter_mut().filter(|j| j.entry.is_none()).collect();
