@@ -78,7 +78,7 @@ struct PersonaArgs {
     /// Sampling temperature (0 = greedy; default llm.temperature, 0.7).
     #[arg(long, value_name = "T")]
     temperature: Option<f32>,
-    /// Segments generated at once as parallel sequences of one context (default llm.parallel, 8).
+    /// Segments generated at once as parallel sequences of one context (default llm.parallel, 4).
     #[arg(long, value_name = "N")]
     parallel: Option<usize>,
     /// Layers offloaded to the GPU (builds with --features cuda, metal or vulkan; default all).

@@ -165,7 +165,7 @@ fn synonyms(name: &str) -> Vec<String> {
                 "happy",
             ],
         ),
-        ("tenure", &["tenure", "loyal", "long", "since", "customer"]),
+        ("tenure", &["tenure", "loyal"]),
         (
             "view",
             &["browse", "browsing", "view", "visit", "session", "search"],
@@ -177,6 +177,31 @@ fn synonyms(name: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// Words that tie a comparison to a feature: its name's own words (less the generic "order" and
+/// "item") and a few unambiguous synonyms. Looser words ("purchase", "customer", "recent") help
+/// match numbers but would misread comparisons ("more recent" means fewer recency days).
+fn comparison_keys(name: &str) -> Vec<String> {
+    let n = name.to_lowercase();
+    let mut k: Vec<String> = keys_of(name)
+        .into_iter()
+        .filter(|w| !["order", "item", "line", "recency", "frequency"].contains(&w.as_str()))
+        .collect();
+    let table: [(&str, &[&str]); 6] = [
+        ("monetary", &["spend", "spent", "spending"]),
+        ("discount", &["discount", "coupon", "promo", "promotion"]),
+        ("return", &["return", "returned", "refund"]),
+        ("sentiment", &["sentiment", "rating", "satisfied"]),
+        ("view", &["browse", "browsing", "view"]),
+        ("tenure", &["tenure", "loyal"]),
+    ];
+    for (key, syn) in table {
+        if n.contains(key) {
+            k.extend(syn.iter().map(|s| stem(s)));
+        }
+    }
+    k
 }
 
 /// Every figure of a segment's profile, keyed by what it is about.
@@ -645,7 +670,13 @@ pub fn check(
                     },
                 });
             }
-            let pol = polarity(&cw);
+            // "high-end", "low-cost": adjectives, not comparisons with the population.
+            let pol = polarity(&words(
+                &clause
+                    .to_lowercase()
+                    .replace("high-", "highx")
+                    .replace("low-", "lowx"),
+            ));
             // Categories named.
             for cat in categories {
                 let cat_words = words(cat);
@@ -678,29 +709,35 @@ pub fn check(
                     },
                 });
             }
-            // Comparisons with the population.
+            // Comparisons with the population: features named as written first, else the
+            // first feature a specific word of the clause points to.
             if let Some(up) = pol {
-                for s in &profile.features {
-                    let name_keys: Vec<String> = keys_of(&s.name)
-                        .into_iter()
-                        .chain(synonyms(&s.name))
-                        .collect();
-                    let Some(hit) = name_keys.iter().find(|k| cw.contains(k)) else {
-                        continue;
-                    };
-                    if MORE.contains(&hit.as_str()) || LESS.contains(&hit.as_str()) {
-                        continue;
-                    }
+                let lower = clause.to_lowercase();
+                let mut picked: Vec<&crate::profile::FeatureStat> = profile
+                    .features
+                    .iter()
+                    .filter(|s| lower.contains(&s.name.to_lowercase()))
+                    .take(2)
+                    .collect();
+                if picked.is_empty() {
+                    picked.extend(
+                        profile
+                            .features
+                            .iter()
+                            .find(|s| comparison_keys(&s.name).iter().any(|k| cw.contains(k))),
+                    );
+                }
+                for s in picked {
                     let (Some(m), Some(pm)) = (s.mean, s.population_mean) else {
                         continue;
-                    };
-                    let side = match (s.median, s.population_median) {
-                        (Some(md), Some(pmd)) if (md - pmd).abs() > 1e-9 => md > pmd,
-                        _ => m > pm,
                     };
                     if (m - pm).abs() <= 1e-12 {
                         continue;
                     }
+                    let side = match (s.median, s.population_median) {
+                        (Some(md), Some(pmd)) if (md - pmd).abs() > 1e-9 => md > pmd,
+                        _ => m > pm,
+                    };
                     claims.push(Claim {
                         field: field.clone(),
                         claim: format!("{} {}", if up { "more" } else { "less" }, s.name),
@@ -716,7 +753,6 @@ pub fn check(
                             fmt_num(pm)
                         ),
                     });
-                    break;
                 }
             }
         }
@@ -876,6 +912,13 @@ mod tests {
         assert_eq!((g.checked, g.supported), (2, 0), "{:#?}", g.claims);
         let g = run("They rarely buy fashion.");
         assert_eq!((g.checked, g.supported), (1, 1), "{:#?}", g.claims);
+        // Compound adjectives and loose words are not comparisons.
+        let g =
+            run("A high-value crowd that likes high-end gadgets and is more likely to purchase.");
+        assert_eq!(g.checked, 0, "{:#?}", g.claims);
+        // A feature named as written is the one checked.
+        let g = run("discount_share (share of order lines with a discount): 0.42 vs 0.18, higher");
+        assert_eq!((g.checked, g.supported), (3, 3), "{:#?}", g.claims);
     }
 
     #[test]

@@ -257,18 +257,23 @@ pub fn quote_review(text: &str) -> String {
     serde_json::to_string(&cut).unwrap_or_default()
 }
 
-/// Words of withheld reviews: a persona name that borrows one is rejected (see the writer).
-pub fn withheld_words(profile: &SegmentProfile) -> Vec<String> {
+/// Lower-cased words of four letters or more, from the segment's representative reviews that
+/// pass `review`, keeping those that pass `word`.
+fn review_words(
+    profile: &SegmentProfile,
+    review: impl Fn(&str) -> bool,
+    word: impl Fn(&str) -> bool,
+) -> Vec<String> {
     let Some(t) = &profile.text else {
         return Vec::new();
     };
     let mut out: Vec<String> = t
         .representative_reviews
         .iter()
-        .filter(|r| looks_like_injection(r))
+        .filter(|r| review(r))
         .flat_map(|r| {
             r.split(|c: char| !c.is_alphanumeric())
-                .filter(|w| w.chars().count() >= 4)
+                .filter(|w| w.chars().count() >= 4 && word(w))
                 .map(str::to_lowercase)
                 .collect::<Vec<_>>()
         })
@@ -278,29 +283,19 @@ pub fn withheld_words(profile: &SegmentProfile) -> Vec<String> {
     out
 }
 
-/// ALL-CAPS words (four letters or more) shouted in the reviews shown on the card: a persona
-/// name that repeats one is taking orders from a review, and is rejected like a withheld word.
+/// Words of withheld reviews: a persona name that borrows one is rejected (see the writer).
+pub fn withheld_words(profile: &SegmentProfile) -> Vec<String> {
+    review_words(profile, looks_like_injection, |_| true)
+}
+
+/// ALL-CAPS words shouted in the reviews shown on the card: a persona name that repeats one is
+/// taking orders from a review, and is rejected like a withheld word.
 pub fn shouted_words(profile: &SegmentProfile) -> Vec<String> {
-    let Some(t) = &profile.text else {
-        return Vec::new();
-    };
-    let mut out: Vec<String> = t
-        .representative_reviews
-        .iter()
-        .flat_map(|r| {
-            r.split(|c: char| !c.is_alphanumeric())
-                .filter(|w| {
-                    w.chars().count() >= 4
-                        && w.chars().any(char::is_alphabetic)
-                        && w.chars().all(|c| !c.is_lowercase())
-                })
-                .map(str::to_lowercase)
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    out.sort();
-    out.dedup();
-    out
+    review_words(
+        profile,
+        |_| true,
+        |w| w.chars().any(char::is_alphabetic) && w.chars().all(|c| !c.is_lowercase()),
+    )
 }
 
 /// A feature description cut to its first clause (the card is read by a model on a CPU: every
@@ -347,6 +342,7 @@ pub fn card(p: &SegmentProfile, max_traits: usize) -> Card {
     let categories = p
         .top_categories
         .iter()
+        .filter(|c| c.lift > 1.0)
         .take(4)
         .map(|c| CardCategory {
             name: c.category.clone(),
