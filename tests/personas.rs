@@ -292,10 +292,10 @@ fn without_a_model_personas_are_written_by_template_and_marked() {
     }
     let md = std::fs::read_to_string(run.join("report.md")).unwrap();
     assert!(md.contains("Not model-written"), "{md}");
-    assert_eq!(
-        md.matches("not model-written").count(),
-        2 * v["personas"].as_array().unwrap().len(),
-        "every persona is marked in the table and its section"
+    let n = v["personas"].as_array().unwrap().len();
+    assert!(
+        md.matches("not model-written").count() >= 2 * n,
+        "every persona is marked in the table and in its section"
     );
 
     // A file that is not GGUF is refused by name and also falls back.

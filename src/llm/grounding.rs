@@ -518,7 +518,8 @@ fn matches(n: &Number, f: &Fact, rel: f64) -> bool {
     }
 }
 
-const MORE: [&str; 14] = [
+// "most" and "least" are left out: "most customers" compares nothing.
+const MORE: [&str; 13] = [
     "more",
     "higher",
     "above",
@@ -531,10 +532,9 @@ const MORE: [&str; 14] = [
     "heavy",
     "heavier",
     "high",
-    "most",
     "over-index",
 ];
-const LESS: [&str; 14] = [
+const LESS: [&str; 13] = [
     "less",
     "lower",
     "below",
@@ -543,7 +543,6 @@ const LESS: [&str; 14] = [
     "rarely",
     "seldom",
     "low",
-    "least",
     "infrequent",
     "little",
     "light",
