@@ -403,11 +403,9 @@ impl<'m> Session<'m> {
             if freed {
                 continue;
             }
+            // Free slots were just filled, so all empty means nothing is left to run.
             if slots.iter().all(Option::is_none) {
-                if waiting.is_empty() {
-                    break;
-                }
-                continue;
+                break;
             }
 
             // One batch: generating slots first (one token each), then prompt chunks.

@@ -58,11 +58,7 @@ pub fn persona(p: &SegmentProfile, taken: &[String]) -> Persona {
     };
     let mut name: String = base.chars().take(super::persona::NAME_MAX).collect();
     if taken.iter().any(|t| t.eq_ignore_ascii_case(&name)) {
-        name = format!(
-            "{} (Segment {})",
-            name.chars().take(26).collect::<String>(),
-            p.id
-        );
+        name = super::persona::with_segment(&name, p.id);
     }
 
     let mut facts = vec![format!(

@@ -630,18 +630,17 @@ pub fn check(
     for (i, s) in persona.pain_points.iter().enumerate() {
         fields.push((format!("pain_points[{i}]"), s));
     }
-    let specific: Vec<&Fact> = facts.iter().collect();
+    let all: Vec<&Fact> = facts.iter().collect();
     let mut claims = Vec::new();
     for (field, text) in fields {
         for clause in clauses(text) {
             let cw = words(&clause);
-            let named: Vec<&Fact> = specific
+            let named: Vec<&Fact> = facts
                 .iter()
-                .copied()
                 .filter(|f| f.keys.iter().any(|k| cw.contains(k)))
                 .collect();
             for n in numbers(&clause) {
-                let pool: &[&Fact] = if named.is_empty() { &specific } else { &named };
+                let pool: &[&Fact] = if named.is_empty() { &all } else { &named };
                 let hit = pool.iter().find(|f| matches(&n, f, tol.rel));
                 let kind = match n.unit {
                     Unit::Percent => "percentage",

@@ -102,6 +102,14 @@ pub struct Persona {
     pub campaigns: Vec<Campaign>,
 }
 
+/// `name` made unique by its segment number, within the name's length bound.
+pub fn with_segment(name: &str, segment: i32) -> String {
+    let suffix = format!(" (Segment {segment})");
+    let keep = NAME_MAX.saturating_sub(suffix.chars().count());
+    let base: String = name.chars().take(keep).collect();
+    format!("{}{suffix}", base.trim_end())
+}
+
 fn cut(s: &mut String, max: usize) {
     if s.chars().count() > max {
         *s = s

@@ -61,14 +61,20 @@ impl RunData {
                 path: seg_path.clone(),
                 message: e.to_string(),
             })?;
+        // Each parquet file is read once: hashed for the fingerprint, then parsed.
         let mut all = bytes;
-        for f in [ASSIGNMENTS, FEATURES] {
-            if let Ok(b) = std::fs::read(dir.join(f)) {
-                all.extend(crate::util::sha256_hex(&b).as_bytes());
+        let [assignments, features] = [ASSIGNMENTS, FEATURES].map(|f| {
+            let b = std::fs::read(dir.join(f)).ok();
+            if let Some(b) = &b {
+                all.extend(crate::util::sha256_hex(b).as_bytes());
             }
-        }
+            b
+        });
         let fingerprint = crate::util::sha256_hex(&all);
-        let members = read_members(dir).ok();
+        let members = match (assignments, features) {
+            (Some(a), Some(f)) => read_members(a, f).ok(),
+            _ => None,
+        };
         Ok(Self {
             dir: dir.to_path_buf(),
             profiles,
@@ -79,6 +85,11 @@ impl RunData {
 
     pub fn segment(&self, id: i32) -> Option<&SegmentProfile> {
         self.profiles.segments.iter().find(|s| s.id == id)
+    }
+
+    /// Segments proper (DBSCAN noise, id -1, left out).
+    pub fn segment_count(&self) -> usize {
+        self.profiles.segments.iter().filter(|s| s.id >= 0).count()
     }
 
     /// Every category any segment's profile names (for the grounding check).
@@ -109,14 +120,9 @@ impl RunData {
     }
 }
 
-fn read_members(dir: &Path) -> Result<Members, PolarsError> {
-    let read = |name: &str| -> Result<DataFrame, PolarsError> {
-        let f = std::fs::File::open(dir.join(name))
-            .map_err(|e| PolarsError::ComputeError(e.to_string().into()))?;
-        ParquetReader::new(f).finish()
-    };
-    let assign = read(ASSIGNMENTS)?;
-    let feats = read(FEATURES)?;
+fn read_members(assignments: Vec<u8>, features: Vec<u8>) -> Result<Members, PolarsError> {
+    let assign = ParquetReader::new(std::io::Cursor::new(assignments)).finish()?;
+    let feats = ParquetReader::new(std::io::Cursor::new(features)).finish()?;
     let joined = feats.join(
         &assign.select(["customer_id", "segment"])?,
         ["customer_id"],

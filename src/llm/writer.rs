@@ -238,7 +238,6 @@ struct Writer<'a> {
     persona_grammar: Option<String>,
     tool_grammar: Option<String>,
     from_cache: usize,
-    load_ms: f64,
 }
 
 impl Writer<'_> {
@@ -261,10 +260,7 @@ impl Writer<'_> {
                 gpu_layers: self.opts.gpu_layers,
             };
             self.model = match Llm::load(&file, &opts) {
-                Ok(m) => {
-                    self.load_ms = m.load_ms;
-                    Box::new(m).into()
-                }
+                Ok(m) => ModelState::Loaded(Box::new(m)),
                 Err(e) => ModelState::Failed(e.to_string()),
             };
             if let ModelState::Loaded(_) = &self.model {
@@ -323,13 +319,11 @@ impl Writer<'_> {
                 }
             }
         }
-        let todo: Vec<usize> = (0..jobs.len())
-            .filter(|&i| jobs[i].entry.is_none())
-            .collect();
-        if todo.is_empty() || !self.ensure_model() {
+        let todo = jobs.iter().filter(|j| j.entry.is_none()).count();
+        if todo == 0 || !self.ensure_model() {
             return Ok(());
         }
-        if let Err(e) = self.generate(jobs, pass, todo.len()) {
+        if let Err(e) = self.generate(jobs, pass, todo) {
             (self.events)(PersonaEvent::Warning(format!(
                 "generation failed: {e}; the personas it did not finish are written by template"
             )));
@@ -416,6 +410,30 @@ impl Writer<'_> {
         Ok(())
     }
 
+    /// A follow-up of an earlier conversation: the card (with `taken` names, no tools), the
+    /// earlier reply, and the retry prompt naming `problems`.
+    fn retry_job(
+        &self,
+        s: &crate::profile::SegmentProfile,
+        taken: &[String],
+        earlier: &[Message],
+        problems: &[String],
+    ) -> Result<Job, WriterError> {
+        let mut first = self.first_messages(s, taken, false)?;
+        if let Some(last) = earlier.iter().rev().find(|m| m.role == "assistant") {
+            first.push(last.clone());
+        }
+        first.push(Message::new("user", self.prompts.retry(s.id, problems)?));
+        Ok(Job {
+            segment: s.id,
+            key: self.key(&first),
+            first,
+            tools_left: 0,
+            entry: None,
+            cached: false,
+        })
+    }
+
     fn first_messages(
         &self,
         s: &crate::profile::SegmentProfile,
@@ -425,13 +443,7 @@ impl Writer<'_> {
         let card = prompt::card(s, self.opts.max_traits);
         let shop = ShopFacts {
             customers: self.data.profiles.customers,
-            k: self
-                .data
-                .profiles
-                .segments
-                .iter()
-                .filter(|s| s.id >= 0)
-                .count(),
+            k: self.data.segment_count(),
             as_of: self.data.profiles.as_of.clone(),
         };
         let nb = prompt::neighbours(s, &self.data.profiles, self.opts.neighbours);
@@ -440,12 +452,6 @@ impl Writer<'_> {
             Message::new("system", self.system.clone()),
             Message::new("user", user),
         ])
-    }
-}
-
-impl From<Box<Llm>> for ModelState {
-    fn from(m: Box<Llm>) -> Self {
-        ModelState::Loaded(m)
     }
 }
 
@@ -552,13 +558,9 @@ pub fn write(
         persona_grammar: None,
         tool_grammar: None,
         from_cache: 0,
-        load_ms: 0.0,
     };
-    if let Err(e) = &w.file {
-        w.model = ModelState::Failed(e.clone());
-    }
     let customers = data.profiles.customers;
-    let k = data.profiles.segments.iter().filter(|s| s.id >= 0).count();
+    let k = data.segment_count();
     let categories = data.categories();
     let evaluate = |d: &mut Draft, entry: &Entry, s: &crate::profile::SegmentProfile| {
         d.attempts += 1;
@@ -657,19 +659,7 @@ pub fn write(
             (None, Some(r)) => vec![format!("the reply could not be used: {r}")],
             _ => continue,
         };
-        let mut first = w.first_messages(s, &[], false)?;
-        if let Some(last) = d.transcript.iter().rev().find(|m| m.role == "assistant") {
-            first.push(last.clone());
-        }
-        first.push(Message::new("user", w.prompts.retry(s.id, &failures)?));
-        jobs.push(Job {
-            segment: s.id,
-            key: w.key(&first),
-            first,
-            tools_left: 0,
-            entry: None,
-            cached: false,
-        });
+        jobs.push(w.retry_job(s, &[], &d.transcript, &failures)?);
         which.push(i);
     }
     if !jobs.is_empty() {
@@ -744,27 +734,7 @@ pub fn write(
         for (i, why) in &rename {
             let s = segments[*i];
             let taken: Vec<String> = names.iter().map(|n| n.1.clone()).collect();
-            let mut first = w.first_messages(s, &taken, false)?;
-            if let Some(last) = drafts[*i]
-                .transcript
-                .iter()
-                .rev()
-                .find(|m| m.role == "assistant")
-            {
-                first.push(last.clone());
-            }
-            first.push(Message::new(
-                "user",
-                w.prompts.retry(s.id, std::slice::from_ref(why))?,
-            ));
-            jobs.push(Job {
-                segment: s.id,
-                key: w.key(&first),
-                first,
-                tools_left: 0,
-                entry: None,
-                cached: false,
-            });
+            jobs.push(w.retry_job(s, &taken, &drafts[*i].transcript, std::slice::from_ref(why))?);
         }
         w.run_pass(&mut jobs, 3)?;
         for (j, (i, why)) in jobs.iter().zip(&rename) {
@@ -791,11 +761,7 @@ pub fn write(
                     p.name = n;
                 }
                 None => {
-                    let mut n = format!(
-                        "{} (Segment {})",
-                        old.chars().take(26).collect::<String>().trim(),
-                        segments[*i].id
-                    );
+                    let mut n = persona::with_segment(&old, segments[*i].id);
                     if bad_name(&n, *i, &names).is_some() {
                         n = format!("Segment {} Persona", segments[*i].id);
                     }
@@ -865,9 +831,9 @@ pub fn write(
             generated_tokens: d.tokens,
         });
     }
-    let (model_loaded, gpu_layers, threads) = match &w.model {
-        ModelState::Loaded(m) => (true, m.gpu_layers, m.threads),
-        _ => (false, 0, opts.threads),
+    let (model_loaded, gpu_layers, threads, load_ms) = match &w.model {
+        ModelState::Loaded(m) => (true, m.gpu_layers, m.threads, m.load_ms),
+        _ => (false, 0, opts.threads, 0.0),
     };
     let meta = PersonaMeta {
         seglens_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -892,7 +858,7 @@ pub fn write(
         tools: opts.tools,
         grounding_threshold: opts.threshold,
         tolerance: opts.tolerance,
-        load_ms: w.load_ms,
+        load_ms,
         wall_ms: start.elapsed().as_secs_f64() * 1000.0,
         tokens_per_s: w.stats.aggregate_tokens_per_s(),
         generation: w.stats.clone(),
