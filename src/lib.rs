@@ -17,4 +17,5 @@ pub mod pipeline;
 pub mod profile;
 pub mod report;
 pub mod text;
+pub mod tui;
 pub mod util;

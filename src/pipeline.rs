@@ -2,6 +2,7 @@
 //! The CLI calls it directly; later front ends (the TUI) call the same function in the background.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crate::cluster::{self, Clustering};
@@ -38,6 +39,8 @@ pub enum PipelineError {
     RunData(#[from] crate::llm::tools::RunDataError),
     #[error(transparent)]
     Personas(#[from] crate::llm::writer::WriterError),
+    #[error("cancelled")]
+    Cancelled,
     /// Not a `source`: the message already carries the cause, printed once.
     #[error("{0} (or turn texts off with --no-text)")]
     Text(text::TextError),
@@ -75,11 +78,29 @@ pub fn segment(
     req: &SegmentRequest,
     progress: &dyn Fn(Progress),
 ) -> Result<RunResult, PipelineError> {
+    segment_cancellable(req, progress, &AtomicBool::new(false))
+}
+
+/// [`segment`] that stops with [`PipelineError::Cancelled`] at the next stage once `cancel` is
+/// set (the UI's Esc). Nothing is written before the last stage, so a cancelled run leaves the
+/// output directory as it was.
+pub fn segment_cancellable(
+    req: &SegmentRequest,
+    progress: &dyn Fn(Progress),
+    cancel: &AtomicBool,
+) -> Result<RunResult, PipelineError> {
+    let stage = |name: &'static str| -> Result<(), PipelineError> {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(PipelineError::Cancelled);
+        }
+        progress(Progress::Stage(name));
+        Ok(())
+    };
     let cfg = &req.config;
     let start = Instant::now();
     let mut t = Timings::default();
 
-    progress(Progress::Stage("loading data"));
+    stage("loading data")?;
     let mut shop = data::load(&req.data, cfg)?;
     if !cfg.features.as_of.is_empty() {
         // An explicit as-of date in the past: the features must not see what came after it.
@@ -105,14 +126,14 @@ pub fn segment(
     }
     t.load_ms = start.elapsed().as_millis();
 
-    progress(Progress::Stage("engineering features"));
+    stage("engineering features")?;
     let s = Instant::now();
     let mut feats = features::build(&shop, cfg)?;
     t.features_ms = s.elapsed().as_millis();
 
     let s = Instant::now();
     let mut text = if cfg.text.enabled {
-        progress(Progress::Stage("reading reviews and searches"));
+        stage("reading reviews and searches")?;
         let opts = TextOptions {
             embed: cfg.text.embed_options(),
             cache_dir: cfg.text.cache_dir(),
@@ -152,7 +173,7 @@ pub fn segment(
     }
     t.text_ms = s.elapsed().as_millis();
 
-    progress(Progress::Stage("clustering"));
+    stage("clustering")?;
     let s = Instant::now();
     let detail = |m: &str| progress(Progress::Detail(m.to_string()));
     let clustering = cluster::cluster(&scaled.matrix, &cfg.cluster, cfg.seed, &detail)?;
@@ -162,12 +183,12 @@ pub fn segment(
     }
     t.cluster_ms = s.elapsed().as_millis();
 
-    progress(Progress::Stage("projecting to 2-D"));
+    stage("projecting to 2-D")?;
     let s = Instant::now();
     let projection = cluster::pca_2d(scaled.matrix.view());
     t.project_ms = s.elapsed().as_millis();
 
-    progress(Progress::Stage("profiling segments"));
+    stage("profiling segments")?;
     let s = Instant::now();
     let mut profiles = profile::build(&shop, &feats, &scaled.matrix, &clustering, &cfg.profile)?;
     if let Some(a) = &text {
@@ -185,7 +206,7 @@ pub fn segment(
     }
     t.profile_ms = s.elapsed().as_millis();
 
-    progress(Progress::Stage("writing outputs"));
+    stage("writing outputs")?;
     let s = Instant::now();
     let make_info = |t: Timings| RunInfo {
         seglens_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -242,9 +263,35 @@ pub fn personas(
     events: &dyn Fn(crate::llm::writer::PersonaEvent),
 ) -> Result<crate::llm::writer::PersonaRun, PipelineError> {
     let data = crate::llm::tools::RunData::load(run_dir)?;
-    let run = crate::llm::writer::write(&data, opts, events)?;
+    let mut run = crate::llm::writer::write(&data, opts, events)?;
+    if opts.segments.is_some() {
+        keep_other_personas(run_dir, &data, &mut run);
+    }
     report::personas::write(run_dir, &run, &data)?;
     Ok(run)
+}
+
+/// A run for some segments only keeps the personas.json records of the others, when they were
+/// written for the same run data (the files are rewritten whole).
+fn keep_other_personas(
+    run_dir: &std::path::Path,
+    data: &crate::llm::tools::RunData,
+    run: &mut crate::llm::writer::PersonaRun,
+) {
+    let Ok(bytes) = std::fs::read(run_dir.join(report::personas::PERSONAS)) else {
+        return;
+    };
+    let Ok(old) = serde_json::from_slice::<crate::llm::writer::PersonaRun>(&bytes) else {
+        return;
+    };
+    let known: Vec<i32> = data.profiles.segments.iter().map(|s| s.id).collect();
+    for p in old.personas {
+        let same = data.segment(p.segment).is_some_and(|s| s.size == p.size);
+        if same && known.contains(&p.segment) && !run.personas.iter().any(|q| q.segment == p.segment) {
+            run.personas.push(p);
+        }
+    }
+    run.personas.sort_by_key(|p| p.segment);
 }
 
 /// Appends the text block to the clustering matrix, scaled so that its total variance among

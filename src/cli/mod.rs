@@ -50,6 +50,25 @@ enum Command {
     Personas(PersonasArgs),
     /// Segment a shop and write its personas in one go (`segment` then `personas`).
     Run(RunArgs),
+    /// Browse a finished run in the terminal: segments, personas (regenerated live), the 2-D
+    /// map, members and their orders and reviews. `?` inside lists the keys.
+    Tui(TuiArgs),
+}
+
+#[derive(Debug, Args)]
+struct TuiArgs {
+    /// A run directory written by `seglens segment` or `seglens run`.
+    #[arg(value_name = "RUN_DIR")]
+    run: PathBuf,
+    /// A seglens.toml (sections [tui] and [llm]); ./seglens.toml is used when present.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// LLM for `r` (rewrite a persona): a manifest name or a GGUF file (default llm.model).
+    #[arg(long, value_name = "NAME|PATH")]
+    model: Option<String>,
+    /// CPU threads for the model (default: all cores).
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
 }
 
 /// Output printed on stdout by `personas` and `run`.
@@ -116,6 +135,10 @@ struct PersonasArgs {
 
 #[derive(Debug, Args)]
 struct RunArgs {
+    /// Show the run in the terminal UI while it segments and writes personas (needs a terminal;
+    /// without one the run goes on headless).
+    #[arg(long)]
+    tui: bool,
     #[command(flatten)]
     segment: SegmentArgs,
     #[command(flatten)]
@@ -334,8 +357,57 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let config = load_config(args.segment.config.as_deref(), true)?;
             let seed = args.segment.seed.unwrap_or(config.seed);
             let opts = persona_options(&config, &args.persona, seed, threads)?;
+            if args.tui {
+                if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+                    let (req, _) = segment_request(&args.segment, true)?;
+                    let tui = crate::tui::TuiOptions {
+                        run_dir: None,
+                        config: req.config.tui.clone(),
+                        context: crate::tui::jobs::JobContext {
+                            persona: Some(opts),
+                            segment: Some(req),
+                        },
+                        personas_after_pipeline: true,
+                    };
+                    return Ok(crate::tui::run(tui)?);
+                }
+                eprintln!("warning: --tui needs a terminal on stdin and stdout; running headless");
+            }
             segment(args.segment, cli.quiet, false)?;
             personas(&out, &opts, format, cli.quiet)
+        }
+        Command::Tui(args) => {
+            if !(std::io::stdout().is_terminal() && std::io::stdin().is_terminal()) {
+                return Err(crate::config::ConfigError::Invalid {
+                    origin: "command line".into(),
+                    message: "seglens tui needs an interactive terminal; in scripts use `seglens personas --run DIR --format md|json`".into(),
+                }
+                .into());
+            }
+            let config = load_config(args.config.as_deref(), true)?;
+            let persona = PersonaArgs {
+                model: args.model.clone(),
+                segments: None,
+                format: Format::Md,
+                temperature: None,
+                parallel: None,
+                gpu_layers: None,
+                no_tools: false,
+                fresh: false,
+                prompts: None,
+            };
+            let seed = read_run_seed(&args.run).unwrap_or(config.seed);
+            let opts = persona_options(&config, &persona, seed, args.threads)?;
+            let tui = crate::tui::TuiOptions {
+                run_dir: Some(args.run.clone()),
+                config: config.tui.clone(),
+                context: crate::tui::jobs::JobContext {
+                    persona: Some(opts),
+                    segment: None,
+                },
+                personas_after_pipeline: false,
+            };
+            Ok(crate::tui::run(tui)?)
         }
         Command::Evaluate(args) => {
             let merge: Vec<Vec<String>> = args
@@ -430,6 +502,7 @@ fn persona_options(
         segments: args.segments.clone(),
         max_traits: l.max_traits,
         neighbours: l.neighbours,
+        cancel: None,
     })
 }
 
@@ -504,7 +577,11 @@ fn personas(
     Ok(())
 }
 
-fn segment(args: SegmentArgs, quiet: bool, print: bool) -> anyhow::Result<()> {
+/// The request `segment` would run, and its thread count.
+fn segment_request(
+    args: &SegmentArgs,
+    quiet: bool,
+) -> anyhow::Result<(SegmentRequest, Option<usize>)> {
     let mut config = load_config(args.config.as_deref(), quiet)?;
     if let Some(k) = args.k {
         config.cluster.k = k;
@@ -515,8 +592,8 @@ fn segment(args: SegmentArgs, quiet: bool, print: bool) -> anyhow::Result<()> {
     if let Some(s) = args.seed {
         config.seed = s;
     }
-    if let Some(d) = args.as_of {
-        config.features.as_of = d;
+    if let Some(d) = &args.as_of {
+        config.features.as_of = d.clone();
     }
     if let Some(w) = args.text_weight {
         config.text.weight = w;
@@ -527,10 +604,15 @@ fn segment(args: SegmentArgs, quiet: bool, print: bool) -> anyhow::Result<()> {
     args.text.apply(&mut config);
     check_flags(&config)?;
     let req = SegmentRequest {
-        data: args.data,
+        data: args.data.clone(),
         out: args.out.clone(),
         config,
     };
+    Ok((req, args.text.threads))
+}
+
+fn segment(args: SegmentArgs, quiet: bool, print: bool) -> anyhow::Result<()> {
+    let (req, _) = segment_request(&args, quiet)?;
     let reporter = Reporter::new(quiet);
     let result = with_threads(args.text.threads, || {
         pipeline::segment(&req, &|p| reporter.report(p))

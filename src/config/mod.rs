@@ -40,6 +40,9 @@ pub struct Config {
     pub profile: ProfileConfig,
     pub text: TextConfig,
     pub llm: LlmConfig,
+    /// Absent from runs written before the TUI existed.
+    #[serde(default)]
+    pub tui: TuiConfig,
     /// table -> canonical column -> column name in the user's file.
     #[serde(default)]
     pub columns: BTreeMap<String, BTreeMap<String, String>>,
@@ -220,6 +223,31 @@ pub struct ClusterConfig {
     pub dbscan_min_points: usize,
 }
 
+/// The terminal UI (`seglens tui`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct TuiConfig {
+    /// Shortest time between two frames; events in between are drained and drawn once.
+    pub frame_ms: u64,
+    /// Capture the mouse at start (`m` toggles; off lets the terminal select text).
+    pub mouse: bool,
+    /// Where `e` writes exports; empty = `exports/` inside the run directory.
+    pub export_dir: String,
+    /// Action name -> keys, replacing that action's default keys.
+    pub keys: BTreeMap<String, Vec<String>>,
+}
+
+impl Default for TuiConfig {
+    fn default() -> Self {
+        Self {
+            frame_ms: 33,
+            mouse: true,
+            export_dir: String::new(),
+            keys: BTreeMap::new(),
+        }
+    }
+}
+
 /// The persona writer: the local LLM, its sampling, tools, grounding and cache.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -317,6 +345,13 @@ impl Config {
 
     /// Checks ranges and names that serde cannot express.
     pub fn validate(&self) -> Result<(), String> {
+        if !(1..=1000).contains(&self.tui.frame_ms) {
+            return Err(format!(
+                "tui.frame_ms ({}) must be between 1 and 1000",
+                self.tui.frame_ms
+            ));
+        }
+        crate::tui::keys::Keymap::with_overrides(&self.tui.keys)?;
         let l = &self.llm;
         if l.parallel == 0 || l.parallel > 64 {
             return Err(format!(

@@ -127,6 +127,8 @@ pub struct Session<'m> {
     /// KV cells of one sequence's stream.
     per_seq: usize,
     prefix: Vec<LlamaToken>,
+    /// Set from another thread to stop [`Session::run`] at the next step.
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 struct Slot {
@@ -179,6 +181,7 @@ impl<'m> Session<'m> {
             n_batch: n_batch as usize,
             per_seq: per_seq as usize,
             prefix: Vec::new(),
+            cancel: None,
         })
     }
 
@@ -338,6 +341,13 @@ impl<'m> Session<'m> {
         let mut batch = LlamaBatch::new(self.n_batch, 1);
 
         loop {
+            if self
+                .cancel
+                .as_ref()
+                .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+            {
+                return Err(LlmError::Cancelled);
+            }
             // Fill free slots.
             for (si, entry) in slots.iter_mut().enumerate() {
                 if entry.is_some() {

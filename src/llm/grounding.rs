@@ -844,6 +844,7 @@ mod tests {
             representatives: vec![],
             mean_confidence: 0.9,
             text: None,
+            rule: None,
         }
     }
 

@@ -46,6 +46,8 @@ pub enum LlmError {
     Grammar(String),
     #[error("the context is full; raise llm.ctx_per_sequence or lower --parallel")]
     ContextFull,
+    #[error("cancelled")]
+    Cancelled,
     #[error("decoding failed: {0}")]
     Decode(String),
     #[error("cannot read {path}: {source}")]

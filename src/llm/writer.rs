@@ -48,6 +48,9 @@ pub struct PersonaOptions {
     pub segments: Option<Vec<i32>>,
     pub max_traits: usize,
     pub neighbours: usize,
+    /// Set from another thread to stop generating (the UI's Esc): `write` then returns
+    /// [`WriterError::Llm`] with [`LlmError::Cancelled`] and nothing is written.
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// Progress of a persona run.
@@ -324,6 +327,9 @@ impl Writer<'_> {
             return Ok(());
         }
         if let Err(e) = self.generate(jobs, pass, todo) {
+            if matches!(e, LlmError::Cancelled) {
+                return Err(e.into());
+            }
             (self.events)(PersonaEvent::Warning(format!(
                 "generation failed: {e}; the personas it did not finish are written by template"
             )));
@@ -351,6 +357,7 @@ impl Writer<'_> {
         )));
         let parallel = self.opts.parallel.max(1).min(todo);
         let mut session = Session::new(llm, parallel, self.opts.ctx_per_sequence)?;
+        session.cancel = self.opts.cancel.clone();
         let seed = self.opts.seed;
         let mut selected: Vec<&mut Job> = jobs.iter_mut().filter(|j| j.entry.is_none()).collect();
         let mut convs: Vec<Conv<'_>> = selected

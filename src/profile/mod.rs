@@ -5,6 +5,8 @@
 //! mean) / population standard deviation); the categories and products that over-index (by lift);
 //! the value-tier and RFM mix; and the members closest to the segment centre as representatives.
 
+mod rule;
+
 use std::collections::BTreeMap;
 
 use ndarray::Array2;
@@ -79,6 +81,20 @@ pub struct SegmentProfile {
     /// What the segment writes about and searches for (when texts were read).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<crate::text::SegmentText>,
+    /// A short decision-tree rule over the features that picks out the segment's members.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<MembershipRule>,
+}
+
+/// A shallow one-vs-rest decision tree read as a rule: "monetary > 850 and recency_days <= 40".
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MembershipRule {
+    /// The rule in words, branches joined by "or".
+    pub text: String,
+    /// Share of the customers the rule selects who are members.
+    pub precision: f64,
+    /// Share of the members the rule selects.
+    pub recall: f64,
 }
 
 /// Profiles of all segments plus population context.
@@ -203,6 +219,10 @@ pub fn build(
                 .collect(),
             mean_confidence,
             text: None,
+            rule: {
+                let member: Vec<bool> = clustering.labels.iter().map(|&l| l == s).collect();
+                rule::membership_rule(&features.features, &member)
+            },
         });
     }
     Ok(Profiles {
