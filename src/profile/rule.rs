@@ -98,7 +98,7 @@ fn best_split(feats: &[&Feature], rows: &[usize], member: &[bool], min_leaf: usi
 }
 
 fn fmt_threshold(t: f64) -> String {
-    if t.abs() >= 100.0 {
+    if t.fract() == 0.0 || t.abs() >= 100.0 {
         format!("{t:.0}")
     } else if t.abs() >= 1.0 {
         format!("{t:.2}")

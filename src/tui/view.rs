@@ -135,6 +135,11 @@ fn bar(frac: f64, width: usize) -> String {
     s
 }
 
+/// A figure that may be missing (or NaN): "-" then.
+fn opt_num(x: Option<f64>) -> String {
+    x.filter(|v| v.is_finite()).map_or("-".to_string(), fmt_num)
+}
+
 fn pct(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
 }
@@ -822,7 +827,7 @@ fn draw_members(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
     let widths: Vec<Constraint> = cols.iter().map(|(_, w)| Constraint::Length(*w)).collect();
     let mut title = format!(
         " {seg_name} · {} members · row {}/{} ",
-        fmt_num(rows.len() as f64),
+        rows.len(),
         if rows.is_empty() { 0 } else { tb.selected + 1 },
         rows.len()
     );
@@ -838,7 +843,13 @@ fn draw_members(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
         let _ = write!(title, "· filter {} ", super::sanitize::clean(fl));
     }
     if let Some(s) = &tb.search {
-        let _ = write!(title, "· /{} ({} hits) ", super::sanitize::clean(s), tb.hits.len());
+        let n = tb.hits.len();
+        let _ = write!(
+            title,
+            "· /{} ({n} {}) ",
+            super::sanitize::clean(s),
+            if n == 1 { "match" } else { "matches" }
+        );
     }
     f.render_widget(
         Table::new(body, widths)
@@ -898,8 +909,8 @@ fn draw_member(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
         t.dim(),
     ))
     .chain(d.features.iter().map(|(n, v, s, p)| {
-        let o = |x: Option<f64>| x.map_or("-".to_string(), fmt_num);
-        Line::raw(format!("{:<22.22} {:>10} {:>10} {:>10}", n, fmt_num(*v), o(*s), o(*p)))
+        let o = opt_num;
+        Line::raw(format!("{:<22.22} {:>10} {:>10} {:>10}", n, o(Some(*v)), o(*s), o(*p)))
     }))
     .collect();
     let order_lines: Vec<Line> = d
@@ -1032,7 +1043,7 @@ fn draw_compare(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
             names.push(fs.name.clone());
         }
     }
-    let o = |x: Option<f64>| x.map_or("-".to_string(), fmt_num);
+    let o = opt_num;
     let mut rows: Vec<Row> = names
         .iter()
         .map(|n| {
@@ -1118,21 +1129,25 @@ const GLOBAL_ACTIONS: &[Action] = &[
 fn draw_help(f: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
     let s = app.screen();
-    let mut lines = vec![Line::styled(format!("{} screen", s.title()), t.title())];
     let row = |a: &Action| {
         Line::from(vec![
             Span::styled(format!("{:<14}", app.keys.keys_of(*a)), t.good()),
             Span::raw(describe(*a)),
         ])
     };
-    lines.extend(screen_actions(s).iter().map(row));
-    lines.push(Line::raw(""));
-    lines.push(Line::styled("Everywhere", t.title()));
-    lines.extend(GLOBAL_ACTIONS.iter().map(row));
-    lines.push(Line::raw(""));
-    lines.push(Line::styled("Keys are set in [tui.keys] of seglens.toml. ? or Esc closes.", t.dim()));
-    let w = area.width.min(64);
-    let h = (lines.len() as u16 + 2).min(area.height);
+    let mut here = vec![Line::styled(format!("{} screen", s.title()), t.title())];
+    here.extend(screen_actions(s).iter().map(row));
+    let mut everywhere = vec![Line::styled("Everywhere", t.title())];
+    everywhere.extend(GLOBAL_ACTIONS.iter().map(row));
+    let foot = Line::styled("Keys: [tui.keys] in seglens.toml. ? or Esc closes.", t.dim());
+    let stacked = here.len() + everywhere.len() + 4;
+    // Side by side when one column would not fit the height.
+    let two = stacked as u16 > area.height && area.width >= 76;
+    let (w, h) = if two {
+        (area.width.min(110), (here.len().max(everywhere.len()) as u16 + 4).min(area.height))
+    } else {
+        (area.width.min(64), (stacked as u16).min(area.height))
+    };
     let r = Rect {
         x: area.x + (area.width - w) / 2,
         y: area.y + (area.height - h) / 2,
@@ -1140,10 +1155,23 @@ fn draw_help(f: &mut Frame, app: &App, area: Rect) {
         height: h,
     };
     f.render_widget(Clear, r);
-    f.render_widget(
-        Paragraph::new(lines).block(block(" help ", true, t)),
-        r,
-    );
+    let b = block(" help ", true, t);
+    let inner = b.inner(r);
+    f.render_widget(b, r);
+    let [body, foot_area] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(inner);
+    if two {
+        let [a, c] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Fill(1)]).areas(body);
+        f.render_widget(Paragraph::new(here), a);
+        f.render_widget(Paragraph::new(everywhere), c);
+    } else {
+        let mut lines = here;
+        lines.push(Line::raw(""));
+        lines.extend(everywhere);
+        f.render_widget(Paragraph::new(lines), body);
+    }
+    f.render_widget(Paragraph::new(foot), foot_area);
 }
 
 /// A persona as Markdown (for `y` and `e`).
@@ -1241,7 +1269,7 @@ pub fn compare_markdown(run: &RunView, a: &SegmentProfile, b: &SegmentProfile) -
         run.name(a),
         run.name(b)
     );
-    let v = |x: Option<f64>| x.map_or("-".to_string(), fmt_num);
+    let v = opt_num;
     for fa in &a.features {
         let fb = b.features.iter().find(|f| f.name == fa.name);
         let _ = writeln!(
@@ -1259,7 +1287,7 @@ pub fn compare_markdown(run: &RunView, a: &SegmentProfile, b: &SegmentProfile) -
 /// One member as Markdown.
 pub fn member_markdown(d: &MemberDetail) -> String {
     let mut o = format!("# Customer {} (segment {})\n\n## Features\n\n| feature | member | segment | everyone |\n|---|---:|---:|---:|\n", d.id, d.segment);
-    let v = |x: Option<f64>| x.map_or("-".to_string(), fmt_num);
+    let v = opt_num;
     for (n, x, s, p) in &d.features {
         let _ = writeln!(o, "| {n} | {} | {} | {} |", fmt_num(*x), v(*s), v(*p));
     }

@@ -1,0 +1,448 @@
+//! The terminal UI without a terminal: every screen drawn into ratatui's TestBackend at 80x24 and
+//! 160x48 and compared with insta snapshots; key sequences on the App (jobs run inline); the
+//! real event loop fed streamed persona tokens while keys arrive.
+//!
+//! The fixture in tests/fixtures/tui is a 300-customer demo shop (seed 7, events left out to keep
+//! it small) segmented with `seglens segment --seed 7`, personas by template, and one review
+//! carrying terminal escape sequences.
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use seglens::tui::app::{App, Effect, JobEvent, Msg, Screen};
+use seglens::tui::jobs::{self, JobContext};
+use seglens::tui::keys::Keymap;
+use seglens::tui::model::{Members, RunView};
+use seglens::tui::theme::Theme;
+
+const RUN: &str = "tests/fixtures/tui/run";
+const PWNED_CUSTOMER: &str = "C000005";
+
+struct Harness {
+    app: App,
+    term: Terminal<TestBackend>,
+    ctx: JobContext,
+    copied: Vec<String>,
+}
+
+impl Harness {
+    fn open(w: u16, h: u16) -> Self {
+        Self::open_at(Path::new(RUN), w, h)
+    }
+
+    fn open_at(dir: &Path, w: u16, h: u16) -> Self {
+        let run = RunView::open(dir).unwrap();
+        let app = App::new(Some(run), Keymap::default(), Theme { color: false }, false);
+        let mut h = Self {
+            app,
+            term: Terminal::new(TestBackend::new(w, h)).unwrap(),
+            ctx: JobContext::default(),
+            copied: Vec::new(),
+        };
+        let fx = h.app.start();
+        h.effects(fx);
+        h
+    }
+
+    /// Runs effects inline: jobs to their end, each reported event applied in order.
+    fn effects(&mut self, fx: Vec<Effect>) {
+        for e in fx {
+            match e {
+                Effect::Spawn(job) => {
+                    let id = job.id;
+                    let events = RefCell::new(Vec::new());
+                    jobs::execute(job, &self.ctx, &|ev| events.borrow_mut().push(ev));
+                    for ev in events.into_inner() {
+                        let more = self.app.update(Msg::Job(id, ev));
+                        self.effects(more);
+                    }
+                }
+                Effect::Copy(t) => self.copied.push(t),
+                Effect::Mouse(_) => {}
+            }
+        }
+    }
+
+    fn key(&mut self, k: &str) {
+        let ev = key_event(k);
+        let fx = self.app.update(Msg::Key(ev));
+        self.effects(fx);
+    }
+
+    fn keys(&mut self, ks: &[&str]) {
+        for k in ks {
+            self.key(k);
+        }
+    }
+
+    fn typed(&mut self, text: &str) {
+        for c in text.chars() {
+            self.key(&c.to_string());
+        }
+    }
+
+    fn screen(&mut self) -> String {
+        let app = &mut self.app;
+        self.term
+            .draw(|f| seglens::tui::view::draw(f, app))
+            .unwrap();
+        self.term.backend().to_string()
+    }
+}
+
+fn key_event(k: &str) -> KeyEvent {
+    let (code, m) = match k {
+        "Enter" => (KeyCode::Enter, KeyModifiers::NONE),
+        "Esc" => (KeyCode::Esc, KeyModifiers::NONE),
+        "Tab" => (KeyCode::Tab, KeyModifiers::NONE),
+        "Down" => (KeyCode::Down, KeyModifiers::NONE),
+        "Backspace" => (KeyCode::Backspace, KeyModifiers::NONE),
+        "ctrl-d" => (KeyCode::Char('d'), KeyModifiers::CONTROL),
+        "ctrl-u" => (KeyCode::Char('u'), KeyModifiers::CONTROL),
+        s => {
+            let c = s.chars().next().unwrap();
+            let m = if c.is_uppercase() {
+                KeyModifiers::SHIFT
+            } else {
+                KeyModifiers::NONE
+            };
+            (KeyCode::Char(c), m)
+        }
+    };
+    KeyEvent::new(code, m)
+}
+
+/// Position of the segment that holds `customer` in the segment list.
+fn segment_index_of(customer: &str) -> usize {
+    let m = Members::load(Path::new(RUN)).unwrap();
+    let row = m.row_of(customer).unwrap();
+    let seg = m.segment[row];
+    let run = RunView::open(Path::new(RUN)).unwrap();
+    run.segments().iter().position(|s| s.id == seg).unwrap()
+}
+
+fn snapshot_all(w: u16, h: u16) {
+    let name = |s: &str| format!("{s}_{w}x{h}");
+    let mut t = Harness::open(w, h);
+    insta::assert_snapshot!(name("segments"), t.screen());
+    t.keys(&["j", "Tab", "ctrl-d"]);
+    insta::assert_snapshot!(name("segments_profile_scrolled"), t.screen());
+    t.keys(&["k", "k", "k", "Tab", "2"]);
+    insta::assert_snapshot!(name("persona"), t.screen());
+    t.key("3");
+    insta::assert_snapshot!(name("map"), t.screen());
+    t.keys(&["+", "+", "l", "]"]);
+    insta::assert_snapshot!(name("map_zoomed"), t.screen());
+    t.keys(&["[", "0", "4"]);
+    insta::assert_snapshot!(name("members"), t.screen());
+    t.keys(&["Enter"]);
+    insta::assert_snapshot!(name("member"), t.screen());
+    t.keys(&["Tab", "Tab"]);
+    insta::assert_snapshot!(name("member_reviews"), t.screen());
+    t.keys(&["q", "q", "5"]);
+    insta::assert_snapshot!(name("compare"), t.screen());
+    t.key("?");
+    insta::assert_snapshot!(name("help"), t.screen());
+}
+
+#[test]
+fn every_screen_at_80x24() {
+    snapshot_all(80, 24);
+}
+
+#[test]
+fn every_screen_at_160x48() {
+    snapshot_all(160, 48);
+}
+
+#[test]
+fn navigate_drill_down_sort_search_back_quit() {
+    let mut t = Harness::open(160, 48);
+    assert_eq!(t.app.screen(), Screen::Segments);
+    t.keys(&["j", "j"]);
+    assert_eq!(t.app.seg, 2);
+    t.key("G");
+    let n = t.app.run.as_ref().unwrap().segments().len();
+    assert_eq!(t.app.seg, n - 1);
+    t.key("g");
+    assert_eq!(t.app.seg, 0);
+
+    // Drill down into the members of the first segment.
+    t.key("Enter");
+    assert_eq!(t.app.screen(), Screen::Members);
+    let members = t.app.members.ready().unwrap().clone();
+    let rows = t.app.table.rows.clone().unwrap();
+    let seg0 = t.app.segment_id().unwrap();
+    assert!(rows.iter().all(|&r| members.segment[r as usize] == seg0));
+
+    // Sort by monetary: largest first, then reversed.
+    let col = members.columns.iter().position(|c| c.name == "monetary").unwrap();
+    for _ in 0..col {
+        t.key("l");
+    }
+    t.key("s");
+    let sorted = t.app.table.rows.clone().unwrap();
+    let seglens::tui::model::ColumnData::Num(v) = &members.columns[col].data else {
+        panic!("monetary is numeric")
+    };
+    let vals: Vec<f64> = sorted.iter().map(|&r| v[r as usize]).collect();
+    assert!(vals.windows(2).all(|w| w[0] >= w[1]), "{vals:?}");
+    assert!(t.screen().contains("sorted by monetary ↓"));
+    t.key("s");
+    let asc: Vec<f64> = t
+        .app
+        .table
+        .rows
+        .clone()
+        .unwrap()
+        .iter()
+        .map(|&r| v[r as usize])
+        .collect();
+    assert!(asc.windows(2).all(|w| w[0] <= w[1]));
+
+    // Filter, then clear it.
+    t.key("f");
+    t.typed("monetary>500");
+    t.key("Enter");
+    let filtered = t.app.table.rows.clone().unwrap();
+    assert!(!filtered.is_empty() && filtered.len() < rows.len());
+    assert!(filtered.iter().all(|&r| v[r as usize] > 500.0));
+    t.key("f");
+    for _ in 0.."monetary>500".len() {
+        t.key("Backspace");
+    }
+    t.key("Enter");
+    assert_eq!(t.app.table.rows.as_ref().unwrap().len(), rows.len());
+
+    // Search for a member id, n / N move between matches.
+    let target = members.ids[rows[rows.len() / 2] as usize].clone();
+    t.key("/");
+    t.typed(&target);
+    t.key("Enter");
+    let sel = t.app.table.selected;
+    let shown = t.app.table.rows.clone().unwrap();
+    assert_eq!(members.ids[shown[sel] as usize], target);
+    t.key("n");
+    assert_eq!(t.app.table.selected, sel, "one match: n stays on it");
+    t.key("/");
+    t.typed("C0000");
+    t.key("Enter");
+    let first = t.app.table.selected;
+    t.key("n");
+    assert!(t.app.table.selected > first);
+    t.key("N");
+    assert_eq!(t.app.table.selected, first);
+
+    // Open the member: features, orders and reviews of that customer.
+    t.key("Enter");
+    assert_eq!(t.app.screen(), Screen::Member);
+    let d = t.app.member.detail.clone().expect("member detail loaded");
+    assert_eq!(d.id, members.ids[t.app.member.row]);
+    assert!(!d.orders.is_empty());
+    assert!(t.screen().contains(&d.id));
+
+    // y copies the member id; back twice; Q quits.
+    t.key("y");
+    assert_eq!(t.copied.last().unwrap(), &d.id);
+    t.key("q");
+    assert_eq!(t.app.screen(), Screen::Members);
+    t.key("Esc");
+    assert_eq!(t.app.screen(), Screen::Segments);
+    t.key("Esc");
+    assert!(!t.app.quit, "Esc on the first screen does not quit");
+    t.key("Q");
+    assert!(t.app.quit);
+}
+
+#[test]
+fn q_on_the_first_screen_quits_and_help_lists_keys() {
+    let mut t = Harness::open(80, 24);
+    t.key("?");
+    let s = t.screen();
+    assert!(s.contains("Segments screen") && s.contains("Ctrl-d"), "{s}");
+    t.key("Esc");
+    assert!(!t.app.help);
+    t.key("q");
+    assert!(t.app.quit);
+}
+
+#[test]
+fn hostile_review_is_drawn_as_harmless_text() {
+    let mut t = Harness::open(160, 48);
+    let idx = segment_index_of(PWNED_CUSTOMER);
+    for _ in 0..idx {
+        t.key("j");
+    }
+    t.key("Enter");
+    t.key("/");
+    t.typed(PWNED_CUSTOMER);
+    t.key("Enter");
+    t.key("Enter");
+    let d = t.app.member.detail.clone().unwrap();
+    assert_eq!(d.id, PWNED_CUSTOMER);
+    let screen = t.screen();
+    assert!(screen.contains("^[]0;PWNED^G"), "{screen}");
+    assert!(screen.contains("^[[2J"), "{screen}");
+    let buf = t.term.backend().buffer();
+    assert!(
+        buf.content()
+            .iter()
+            .all(|c| !c.symbol().chars().any(|ch| ch.is_control())),
+        "a control character reached the buffer"
+    );
+}
+
+#[test]
+fn export_writes_csv_and_markdown_and_says_where() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut t = Harness::open(120, 40);
+    t.app.export_dir = Some(tmp.path().to_path_buf());
+    t.key("e");
+    let status = t.app.status.clone().unwrap();
+    assert!(status.starts_with("exported to "), "{status}");
+    let path = PathBuf::from(status.trim_start_matches("exported to "));
+    let csv = std::fs::read_to_string(&path).unwrap();
+    assert!(csv.starts_with("segment,name,size,share"));
+    assert_eq!(csv.lines().count(), t.app.run.as_ref().unwrap().segments().len() + 1);
+
+    t.key("Enter");
+    t.key("e");
+    let status = t.app.status.clone().unwrap();
+    let path = PathBuf::from(status.trim_start_matches("exported to "));
+    let csv = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(csv.lines().count(), t.app.table.rows.as_ref().unwrap().len() + 1);
+    assert!(csv.lines().next().unwrap().starts_with("customer_id,segment,confidence"));
+
+    t.key("2");
+    t.key("e");
+    let status = t.app.status.clone().unwrap();
+    let path = PathBuf::from(status.trim_start_matches("exported to "));
+    let md = std::fs::read_to_string(&path).unwrap();
+    assert!(md.starts_with("# "), "{md}");
+    assert!(md.contains("## Campaigns"));
+}
+
+#[test]
+fn copy_on_the_persona_screen_is_the_persona_markdown() {
+    let mut t = Harness::open(80, 24);
+    t.key("2");
+    t.key("y");
+    let text = t.copied.last().unwrap();
+    let name = &t.app.run.as_ref().unwrap().personas.values().next().unwrap().persona.name;
+    assert!(text.starts_with(&format!("# {name}")), "{text}");
+}
+
+#[test]
+fn esc_cancels_a_running_job_before_going_back() {
+    let mut t = Harness::open(80, 24);
+    t.key("4");
+    // A job the runtime has not finished yet: the App only holds its cancel flag.
+    t.key("s");
+    // Inline jobs finish at once, so start one by hand and keep its flag.
+    t.key("1");
+    let fx = t.app.update(Msg::Key(key_event("r")));
+    let job = fx
+        .into_iter()
+        .find_map(|e| match e {
+            Effect::Spawn(j) => Some(j),
+            _ => None,
+        })
+        .expect("r starts a persona job");
+    assert_eq!(t.app.screen(), Screen::Persona);
+    t.key("Esc");
+    assert!(job.cancel.load(std::sync::atomic::Ordering::Relaxed));
+    assert_eq!(t.app.screen(), Screen::Persona, "Esc cancelled instead of going back");
+    let fx = t.app.update(Msg::Job(job.id, JobEvent::Cancelled));
+    assert!(fx.is_empty());
+    assert!(t.app.persona_job.is_none());
+    t.key("Esc");
+    assert_eq!(t.app.screen(), Screen::Segments);
+}
+
+#[test]
+fn streamed_tokens_show_while_the_loop_stays_responsive() {
+    let run = RunView::open(Path::new(RUN)).unwrap();
+    let seg = run.segments()[0].id;
+    let mut app = App::new(Some(run), Keymap::default(), Theme { color: false }, false);
+    // The streaming view of segment 0, as a persona job would start it.
+    app.streaming.insert(seg, String::new());
+    let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    const TOKENS: usize = 300;
+    let feeder = {
+        let tx = tx.clone();
+        rt.spawn(async move {
+            let _ = tx.send(Msg::Key(key_event("2")));
+            for i in 0..TOKENS {
+                let _ = tx.send(Msg::Job(
+                    9999,
+                    JobEvent::PersonaText {
+                        segment: seg,
+                        text: format!("tok{i} "),
+                    },
+                ));
+                if i == TOKENS / 2 {
+                    // A key in the middle of the stream: the help overlay opens...
+                    let _ = tx.send(Msg::Key(key_event("?")));
+                }
+                if i == TOKENS * 3 / 4 {
+                    // ...and closes again while tokens still arrive.
+                    let _ = tx.send(Msg::Key(key_event("Esc")));
+                }
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let _ = tx.send(Msg::Key(key_event("Q")));
+        })
+    };
+    let frames: RefCell<Vec<String>> = RefCell::new(Vec::new());
+    let frame_text = |b: &ratatui::buffer::Buffer| -> String {
+        b.content().iter().map(|c| c.symbol()).collect::<String>()
+    };
+    rt.block_on(async {
+        seglens::tui::event_loop(
+            &mut term,
+            &mut app,
+            rx,
+            tx,
+            Arc::new(JobContext::default()),
+            Duration::from_millis(16),
+            &mut |_| {},
+            &mut |b| frames.borrow_mut().push(frame_text(b)),
+        )
+        .await
+        .unwrap();
+    });
+    rt.block_on(feeder).unwrap();
+    let frames = frames.into_inner();
+    let last_token = format!("tok{} ", TOKENS - 1);
+    // Frames were drawn mid-stream, each showing part of the text so far.
+    let partial = frames
+        .iter()
+        .position(|f| f.contains("writing") && f.contains("tok10 ") && !f.contains(&last_token))
+        .expect("a frame drawn while tokens were still arriving");
+    // The key sent mid-stream was drawn before the stream ended.
+    let help = frames
+        .iter()
+        .position(|f| f.contains("Persona screen"))
+        .expect("the help overlay opened");
+    let done = frames
+        .iter()
+        .position(|f| f.contains(&last_token))
+        .expect("the last token was drawn");
+    assert!(partial < help && help < done, "partial {partial}, help {help}, done {done}");
+    // Several tokens are drawn per frame, never a frame per message.
+    assert!(frames.len() < TOKENS, "{} frames for {TOKENS} tokens", frames.len());
+    assert!(app.streaming[&seg].contains(&last_token));
+    assert!(app.quit);
+}
