@@ -35,6 +35,8 @@ demo: models-demo build
 		| sed 's/^/ARI against the 7 planted archetypes: /'
 	$(BIN) personas --run $(DEMO_DIR)/run --model qwen2.5-coder-1.5b --format md > /dev/null
 	@echo "run written to $(DEMO_DIR)/run; personas in $(DEMO_DIR)/run/report.md"
+	@if [ -t 0 ] && [ -t 1 ]; then $(BIN) tui $(DEMO_DIR)/run; \
+	else echo "browse it in a terminal with: $(BIN) tui $(DEMO_DIR)/run"; fi
 
 test: models
 	$(CARGO) test --release --locked

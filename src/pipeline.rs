@@ -287,7 +287,10 @@ fn keep_other_personas(
     let known: Vec<i32> = data.profiles.segments.iter().map(|s| s.id).collect();
     for p in old.personas {
         let same = data.segment(p.segment).is_some_and(|s| s.size == p.size);
-        if same && known.contains(&p.segment) && !run.personas.iter().any(|q| q.segment == p.segment) {
+        if same
+            && known.contains(&p.segment)
+            && !run.personas.iter().any(|q| q.segment == p.segment)
+        {
             run.personas.push(p);
         }
     }

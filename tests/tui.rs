@@ -181,7 +181,11 @@ fn navigate_drill_down_sort_search_back_quit() {
     assert!(rows.iter().all(|&r| members.segment[r as usize] == seg0));
 
     // Sort by monetary: largest first, then reversed.
-    let col = members.columns.iter().position(|c| c.name == "monetary").unwrap();
+    let col = members
+        .columns
+        .iter()
+        .position(|c| c.name == "monetary")
+        .unwrap();
     for _ in 0..col {
         t.key("l");
     }
@@ -308,15 +312,25 @@ fn export_writes_csv_and_markdown_and_says_where() {
     let path = PathBuf::from(status.trim_start_matches("exported to "));
     let csv = std::fs::read_to_string(&path).unwrap();
     assert!(csv.starts_with("segment,name,size,share"));
-    assert_eq!(csv.lines().count(), t.app.run.as_ref().unwrap().segments().len() + 1);
+    assert_eq!(
+        csv.lines().count(),
+        t.app.run.as_ref().unwrap().segments().len() + 1
+    );
 
     t.key("Enter");
     t.key("e");
     let status = t.app.status.clone().unwrap();
     let path = PathBuf::from(status.trim_start_matches("exported to "));
     let csv = std::fs::read_to_string(&path).unwrap();
-    assert_eq!(csv.lines().count(), t.app.table.rows.as_ref().unwrap().len() + 1);
-    assert!(csv.lines().next().unwrap().starts_with("customer_id,segment,confidence"));
+    assert_eq!(
+        csv.lines().count(),
+        t.app.table.rows.as_ref().unwrap().len() + 1
+    );
+    assert!(csv
+        .lines()
+        .next()
+        .unwrap()
+        .starts_with("customer_id,segment,confidence"));
 
     t.key("2");
     t.key("e");
@@ -333,7 +347,17 @@ fn copy_on_the_persona_screen_is_the_persona_markdown() {
     t.key("2");
     t.key("y");
     let text = t.copied.last().unwrap();
-    let name = &t.app.run.as_ref().unwrap().personas.values().next().unwrap().persona.name;
+    let name = &t
+        .app
+        .run
+        .as_ref()
+        .unwrap()
+        .personas
+        .values()
+        .next()
+        .unwrap()
+        .persona
+        .name;
     assert!(text.starts_with(&format!("# {name}")), "{text}");
 }
 
@@ -356,7 +380,11 @@ fn esc_cancels_a_running_job_before_going_back() {
     assert_eq!(t.app.screen(), Screen::Persona);
     t.key("Esc");
     assert!(job.cancel.load(std::sync::atomic::Ordering::Relaxed));
-    assert_eq!(t.app.screen(), Screen::Persona, "Esc cancelled instead of going back");
+    assert_eq!(
+        t.app.screen(),
+        Screen::Persona,
+        "Esc cancelled instead of going back"
+    );
     let fx = t.app.update(Msg::Job(job.id, JobEvent::Cancelled));
     assert!(fx.is_empty());
     assert!(t.app.persona_job.is_none());
@@ -440,9 +468,16 @@ fn streamed_tokens_show_while_the_loop_stays_responsive() {
         .iter()
         .position(|f| f.contains(&last_token))
         .expect("the last token was drawn");
-    assert!(partial < help && help < done, "partial {partial}, help {help}, done {done}");
+    assert!(
+        partial < help && help < done,
+        "partial {partial}, help {help}, done {done}"
+    );
     // Several tokens are drawn per frame, never a frame per message.
-    assert!(frames.len() < TOKENS, "{} frames for {TOKENS} tokens", frames.len());
+    assert!(
+        frames.len() < TOKENS,
+        "{} frames for {TOKENS} tokens",
+        frames.len()
+    );
     assert!(app.streaming[&seg].contains(&last_token));
     assert!(app.quit);
 }

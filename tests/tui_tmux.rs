@@ -86,7 +86,17 @@ fn navigate_to_a_hostile_review_in_tmux_and_quit() {
         exit_file.display()
     );
     t.cmd(&[
-        "-f", "/dev/null", "new-session", "-d", "-s", "ui", "-x", "100", "-y", "30", &script,
+        "-f",
+        "/dev/null",
+        "new-session",
+        "-d",
+        "-s",
+        "ui",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        &script,
     ]);
     let title_before = t.cmd(&["display-message", "-p", "-t", "ui", "#{pane_title}"]);
     t.wait_for("segments · 300 customers");
@@ -108,10 +118,16 @@ fn navigate_to_a_hostile_review_in_tmux_and_quit() {
     let pane = t.wait_for("PWNED");
 
     assert!(pane.contains(PWNED_CUSTOMER), "{pane}");
-    assert!(pane.contains("^[]0;PWNED^G"), "escape shown as text:\n{pane}");
+    assert!(
+        pane.contains("^[]0;PWNED^G"),
+        "escape shown as text:\n{pane}"
+    );
     assert!(pane.contains("^[[2J"), "{pane}");
     // The screen was not cleared: the tab bar and the frame are still drawn.
-    assert!(pane.lines().next().unwrap_or("").contains("seglens"), "{pane}");
+    assert!(
+        pane.lines().next().unwrap_or("").contains("seglens"),
+        "{pane}"
+    );
     assert!(pane.contains("Reviews"), "{pane}");
     let title_after = t.cmd(&["display-message", "-p", "-t", "ui", "#{pane_title}"]);
     assert_eq!(title_before, title_after, "the review retitled the pane");
@@ -125,7 +141,10 @@ fn navigate_to_a_hostile_review_in_tmux_and_quit() {
                 break s.trim().to_string();
             }
         }
-        assert!(start.elapsed() < Duration::from_secs(20), "seglens tui did not quit on Q");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "seglens tui did not quit on Q"
+        );
         std::thread::sleep(Duration::from_millis(100));
     };
     assert_eq!(code, "0");

@@ -28,7 +28,8 @@ impl Cond {
         if self.above {
             v > self.threshold
         } else {
-            !(v > self.threshold)
+            // Missing values (NaN) fall on this side.
+            v <= self.threshold || v.is_nan()
         }
     }
 }
@@ -52,9 +53,7 @@ fn cuts(values: &[f64], rows: &[usize]) -> Vec<f64> {
         return Vec::new();
     }
     v.sort_by(f64::total_cmp);
-    let mut out: Vec<f64> = (1..CUTS)
-        .map(|q| v[(q * (v.len() - 1)) / CUTS])
-        .collect();
+    let mut out: Vec<f64> = (1..CUTS).map(|q| v[(q * (v.len() - 1)) / CUTS]).collect();
     out.dedup();
     // The largest value splits nothing off.
     out.retain(|&c| c < v[v.len() - 1]);
@@ -62,7 +61,12 @@ fn cuts(values: &[f64], rows: &[usize]) -> Vec<f64> {
 }
 
 /// The best split of `rows`, if it lowers impurity.
-fn best_split(feats: &[&Feature], rows: &[usize], member: &[bool], min_leaf: usize) -> Option<Cond> {
+fn best_split(
+    feats: &[&Feature],
+    rows: &[usize],
+    member: &[bool],
+    min_leaf: usize,
+) -> Option<Cond> {
     let n = rows.len() as f64;
     let pos = rows.iter().filter(|&&i| member[i]).count() as f64;
     let parent = gini(pos, n);
@@ -160,10 +164,10 @@ pub fn membership_rule(feats: &[Feature], member: &[bool]) -> Option<MembershipR
             .collect();
     }
     let (mut sel, mut hit) = (0usize, 0usize);
-    for i in 0..n {
+    for (i, &m) in member.iter().enumerate() {
         if chosen.iter().any(|l| holds(l, i)) {
             sel += 1;
-            hit += usize::from(member[i]);
+            hit += usize::from(m);
         }
     }
     let text = chosen
@@ -185,7 +189,11 @@ pub fn membership_rule(feats: &[Feature], member: &[bool]) -> Option<MembershipR
         .join(" or ");
     Some(MembershipRule {
         text,
-        precision: if sel == 0 { 0.0 } else { hit as f64 / sel as f64 },
+        precision: if sel == 0 {
+            0.0
+        } else {
+            hit as f64 / sel as f64
+        },
         recall: hit as f64 / total_pos as f64,
     })
 }

@@ -13,7 +13,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, Mous
 use ratatui::layout::Rect;
 
 use super::keys::{Action, Keymap};
-use super::model::{Members, MemberDetail, RunView, ShopIndex};
+use super::model::{MemberDetail, Members, RunView, ShopIndex};
 use super::theme::Theme;
 use crate::llm::writer::PersonaRun;
 
@@ -66,8 +66,13 @@ pub enum JobEvent {
     Stage(String),
     /// A tolerated problem, shown in the status line.
     Warning(String),
-    PersonaText { segment: i32, text: String },
-    PersonaReplied { segment: i32 },
+    PersonaText {
+        segment: i32,
+        text: String,
+    },
+    PersonaReplied {
+        segment: i32,
+    },
     Personas(Result<Box<PersonaRun>, String>),
     RunReady(Result<Box<RunView>, String>),
     Exported(Result<PathBuf, String>),
@@ -604,10 +609,7 @@ impl App {
             return;
         }
         self.regenerations += 1;
-        let base = run
-            .persona_meta
-            .as_ref()
-            .map_or(run.seed, |m| m.seed);
+        let base = run.persona_meta.as_ref().map_or(run.seed, |m| m.seed);
         let seed = base.wrapping_add(self.regenerations.wrapping_mul(0x9E37_79B9));
         self.streaming.insert(seg, String::new());
         let e = self.job(
@@ -630,7 +632,9 @@ impl App {
         }
         self.transcript = false;
         self.persona_scroll = 0;
-        self.status = Some(format!("rewriting the persona of segment {seg} (seed {seed})"));
+        self.status = Some(format!(
+            "rewriting the persona of segment {seg} (seed {seed})"
+        ));
     }
 
     fn map_key(&mut self, a: Action) {
@@ -783,7 +787,9 @@ impl App {
             }
             KeyCode::Enter => {
                 let Some(p) = self.prompt.take() else { return };
-                let Load::Ready(m) = &self.members else { return };
+                let Load::Ready(m) = &self.members else {
+                    return;
+                };
                 let m = m.clone();
                 match p.kind {
                     PromptKind::Filter => {
@@ -1158,9 +1164,7 @@ impl App {
         match self.screen() {
             Screen::Persona | Screen::Segments | Screen::Compare | Screen::Map => {
                 Some(match run.personas.get(&seg.id) {
-                    Some(p) if self.screen() == Screen::Persona => {
-                        super::view::persona_markdown(p)
-                    }
+                    Some(p) if self.screen() == Screen::Persona => super::view::persona_markdown(p),
                     _ => format!("{}: {}", run.name(seg), seg.traits.join("; ")),
                 })
             }
@@ -1178,7 +1182,10 @@ impl App {
         let Some(seg) = run.segments().get(self.seg) else {
             return;
         };
-        let dir = self.export_dir.clone().unwrap_or_else(|| run.dir.join("exports"));
+        let dir = self
+            .export_dir
+            .clone()
+            .unwrap_or_else(|| run.dir.join("exports"));
         let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
         let (name, content) = match self.screen() {
             Screen::Segments => (

@@ -27,7 +27,9 @@ pub fn execute(job: Job, ctx: &JobContext, send: &dyn Fn(JobEvent)) {
             JobEvent::Members(Members::load(&dir).map(Arc::new).map_err(|e| e.to_string()))
         }
         JobKind::LoadShop(run) => {
-            let r = ShopIndex::load(&run).map(Arc::new).map_err(|e| e.to_string());
+            let r = ShopIndex::load(&run)
+                .map(Arc::new)
+                .map_err(|e| e.to_string());
             if cancelled() {
                 JobEvent::Cancelled
             } else {
@@ -113,7 +115,9 @@ pub fn execute(job: Job, ctx: &JobContext, send: &dyn Fn(JobEvent)) {
         JobKind::Export { path, content } => {
             let text = match content {
                 ExportContent::Text(t) => t,
-                ExportContent::Members { members, rows } => super::view::members_csv(&members, &rows),
+                ExportContent::Members { members, rows } => {
+                    super::view::members_csv(&members, &rows)
+                }
             };
             let r = path
                 .parent()

@@ -50,32 +50,97 @@ pub enum Action {
 pub const ACTIONS: &[(Action, &str, &[&str], &str)] = &[
     (Action::Up, "up", &["Up", "k"], "move up"),
     (Action::Down, "down", &["Down", "j"], "move down"),
-    (Action::Left, "left", &["Left", "h"], "move left / previous column"),
-    (Action::Right, "right", &["Right", "l"], "move right / next column"),
+    (
+        Action::Left,
+        "left",
+        &["Left", "h"],
+        "move left / previous column",
+    ),
+    (
+        Action::Right,
+        "right",
+        &["Right", "l"],
+        "move right / next column",
+    ),
     (Action::Top, "top", &["g", "Home"], "first row"),
     (Action::Bottom, "bottom", &["G", "End"], "last row"),
-    (Action::PageDown, "page_down", &["ctrl-d", "PageDown"], "half a page down"),
-    (Action::PageUp, "page_up", &["ctrl-u", "PageUp"], "half a page up"),
+    (
+        Action::PageDown,
+        "page_down",
+        &["ctrl-d", "PageDown"],
+        "half a page down",
+    ),
+    (
+        Action::PageUp,
+        "page_up",
+        &["ctrl-u", "PageUp"],
+        "half a page up",
+    ),
     (Action::NextPane, "next_pane", &["Tab"], "next pane"),
     (Action::PrevPane, "prev_pane", &["BackTab"], "previous pane"),
     (Action::Open, "open", &["Enter"], "drill down"),
-    (Action::Back, "back", &["Esc", "q"], "back / cancel the running job"),
+    (
+        Action::Back,
+        "back",
+        &["Esc", "q"],
+        "back / cancel the running job",
+    ),
     (Action::Quit, "quit", &["Q"], "quit"),
     (Action::Help, "help", &["?", "F1"], "keys of this screen"),
-    (Action::Copy, "copy", &["y"], "copy the cell or persona (OSC 52)"),
-    (Action::Export, "export", &["e"], "export this view to a file"),
+    (
+        Action::Copy,
+        "copy",
+        &["y"],
+        "copy the cell or persona (OSC 52)",
+    ),
+    (
+        Action::Export,
+        "export",
+        &["e"],
+        "export this view to a file",
+    ),
     (Action::Mouse, "mouse", &["m"], "mouse capture on/off"),
     (Action::Segments, "segments", &["1"], "segments screen"),
     (Action::Persona, "persona", &["2", "p"], "persona screen"),
     (Action::Map, "map", &["3", "v"], "map screen"),
     (Action::Members, "members", &["4"], "members screen"),
-    (Action::Compare, "compare", &["5", "c"], "compare two segments"),
+    (
+        Action::Compare,
+        "compare",
+        &["5", "c"],
+        "compare two segments",
+    ),
     (Action::NextSegment, "next_segment", &["]"], "next segment"),
-    (Action::PrevSegment, "prev_segment", &["["], "previous segment"),
-    (Action::Regenerate, "regenerate", &["r"], "rewrite the persona with a new seed"),
-    (Action::Transcript, "transcript", &["t"], "tool-call transcript"),
-    (Action::Sort, "sort", &["s"], "sort by the column (again: reverse)"),
-    (Action::Filter, "filter", &["f"], "filter rows (monetary>500, value_tier=high)"),
+    (
+        Action::PrevSegment,
+        "prev_segment",
+        &["["],
+        "previous segment",
+    ),
+    (
+        Action::Regenerate,
+        "regenerate",
+        &["r"],
+        "rewrite the persona with a new seed",
+    ),
+    (
+        Action::Transcript,
+        "transcript",
+        &["t"],
+        "tool-call transcript",
+    ),
+    (
+        Action::Sort,
+        "sort",
+        &["s"],
+        "sort by the column (again: reverse)",
+    ),
+    (
+        Action::Filter,
+        "filter",
+        &["f"],
+        "filter rows (monetary>500, value_tier=high)",
+    ),
     (Action::Search, "search", &["/"], "search"),
     (Action::NextMatch, "next_match", &["n"], "next match"),
     (Action::PrevMatch, "prev_match", &["N"], "previous match"),
@@ -285,6 +350,8 @@ mod tests {
         assert!(Keymap::with_overrides(&o).unwrap_err().contains("tmux"));
         let mut o = BTreeMap::new();
         o.insert("open".to_string(), vec!["Hyper".to_string()]);
-        assert!(Keymap::with_overrides(&o).unwrap_err().contains("unknown key"));
+        assert!(Keymap::with_overrides(&o)
+            .unwrap_err()
+            .contains("unknown key"));
     }
 }

@@ -310,7 +310,8 @@ impl Members {
             .into_iter()
             .map(|v| if v.is_nan() { -1 } else { v as i32 })
             .collect();
-        let confidence = floats(&assign, "confidence", &apath).unwrap_or_else(|_| vec![f64::NAN; ids.len()]);
+        let confidence =
+            floats(&assign, "confidence", &apath).unwrap_or_else(|_| vec![f64::NAN; ids.len()]);
         let to_f32 = |v: Vec<f64>| v.into_iter().map(|x| x as f32).collect::<Vec<f32>>();
         let x = to_f32(floats(&assign, "x", &apath).unwrap_or_else(|_| vec![0.0; ids.len()]));
         let y = to_f32(floats(&assign, "y", &apath).unwrap_or_else(|_| vec![0.0; ids.len()]));
@@ -415,7 +416,10 @@ impl Members {
         filter: Option<&str>,
         sort: Option<(usize, bool)>,
     ) -> Result<Vec<u32>, String> {
-        let base = self.by_segment.get(&segment).map_or(&[][..], |v| v.as_slice());
+        let base = self
+            .by_segment
+            .get(&segment)
+            .map_or(&[][..], |v| v.as_slice());
         let mut rows: Vec<u32> = match filter.map(str::trim).filter(|f| !f.is_empty()) {
             None => base.to_vec(),
             Some(f) => {
@@ -538,7 +542,9 @@ fn parse_filter(f: &str, m: &Members) -> Result<Vec<Cond>, String> {
         };
         let num = value.parse::<f64>().ok();
         if matches!(m.columns[col].data, ColumnData::Num(_)) && num.is_none() {
-            return Err(format!("'{name}' is numeric: compare it with a number, not '{value}'"));
+            return Err(format!(
+                "'{name}' is numeric: compare it with a number, not '{value}'"
+            ));
         }
         out.push(Cond {
             col,
@@ -703,11 +709,7 @@ impl ShopIndex {
                 OrderLine {
                     ts: ts.get(i).unwrap_or(0),
                     order_id: owned(oid.get(i).unwrap_or_default()),
-                    product: self
-                        .products
-                        .get(p)
-                        .cloned()
-                        .unwrap_or_else(|| owned(p)),
+                    product: self.products.get(p).cloned().unwrap_or_else(|| owned(p)),
                     category: owned(cat.get(i).unwrap_or_default()),
                     amount: price.get(i).unwrap_or(0.0) * qty.get(i).unwrap_or(0.0)
                         - disc.get(i).unwrap_or(0.0),
@@ -737,11 +739,7 @@ impl ShopIndex {
                 let p = pid.get(i).unwrap_or_default();
                 Review {
                     ts: ts.get(i),
-                    product: self
-                        .products
-                        .get(p)
-                        .cloned()
-                        .unwrap_or_else(|| owned(p)),
+                    product: self.products.get(p).cloned().unwrap_or_else(|| owned(p)),
                     rating: rating.get(i),
                     text: owned(text.get(i).unwrap_or_default()),
                 }
@@ -801,7 +799,11 @@ mod tests {
             by.entry(*s).or_default().push(i as u32);
         }
         Members {
-            index: ids.iter().enumerate().map(|(i, s)| (s.clone(), i as u32)).collect(),
+            index: ids
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.clone(), i as u32))
+                .collect(),
             columns: vec![
                 MemberColumn {
                     name: "customer_id".into(),
@@ -834,19 +836,28 @@ mod tests {
         let m = members();
         assert_eq!(m.query(0, None, None).unwrap(), vec![0, 2, 4, 5]);
         assert_eq!(m.query(0, None, Some((1, true))).unwrap(), vec![4, 5, 0, 2]);
-        assert_eq!(m.query(0, None, Some((1, false))).unwrap(), vec![0, 5, 4, 2]);
+        assert_eq!(
+            m.query(0, None, Some((1, false))).unwrap(),
+            vec![0, 5, 4, 2]
+        );
         assert_eq!(m.query(0, Some("monetary>100"), None).unwrap(), vec![4, 5]);
         assert_eq!(
             m.query(0, Some("monetary>=10 and value_tier=HIGH"), None)
                 .unwrap(),
             vec![4, 5]
         );
-        assert!(m.query(0, Some("nope>1"), None).unwrap_err().contains("'nope'"));
+        assert!(m
+            .query(0, Some("nope>1"), None)
+            .unwrap_err()
+            .contains("'nope'"));
         assert!(m
             .query(0, Some("monetary=abc"), None)
             .unwrap_err()
             .contains("numeric"));
-        assert!(m.query(0, Some("monetary"), None).unwrap_err().contains("condition"));
+        assert!(m
+            .query(0, Some("monetary"), None)
+            .unwrap_err()
+            .contains("condition"));
     }
 
     #[test]
@@ -869,7 +880,11 @@ mod tests {
             returned: false,
         };
         // 2024-01-15, 2024-01-20, 2024-04-02
-        let m = monthly(&[o(1_705_276_800, 10.0), o(1_705_708_800, 5.0), o(1_712_016_000, 7.0)]);
+        let m = monthly(&[
+            o(1_705_276_800, 10.0),
+            o(1_705_708_800, 5.0),
+            o(1_712_016_000, 7.0),
+        ]);
         assert_eq!(
             m,
             vec![

@@ -98,7 +98,11 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
     let mut spans = Vec::new();
     if let Some(job) = app.running.values().last() {
-        let cancel = if job.cancellable { " (Esc cancels)" } else { "" };
+        let cancel = if job.cancellable {
+            " (Esc cancels)"
+        } else {
+            ""
+        };
         spans.push(Span::styled(
             format!("{} {}{cancel}  ", SPINNER[app.spinner % 4], job.label),
             t.warn(),
@@ -154,7 +158,10 @@ fn tier(s: &SegmentProfile) -> String {
 
 fn draw_pipeline(f: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
-    let mut lines = vec![Line::styled("Segmenting the shop", t.title()), Line::raw("")];
+    let mut lines = vec![
+        Line::styled("Segmenting the shop", t.title()),
+        Line::raw(""),
+    ];
     if let Some(p) = &app.pipeline {
         let n = p.stages.len();
         for (i, s) in p.stages.iter().enumerate() {
@@ -273,11 +280,7 @@ fn draw_segments(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
             Paragraph::new(lines)
                 .wrap(Wrap { trim: false })
                 .scroll((app.profile_scroll, 0))
-                .block(block(
-                    format!(" {} ", run.name(s)),
-                    app.profile_focus,
-                    &t,
-                )),
+                .block(block(format!(" {} ", run.name(s)), app.profile_focus, &t)),
             detail_area,
         );
     }
@@ -424,7 +427,8 @@ fn profile_lines(
         q.algo,
         q.k,
         o(q.silhouette),
-        q.calinski_harabasz.map_or("-".into(), |v| format!("{v:.0}")),
+        q.calinski_harabasz
+            .map_or("-".into(), |v| format!("{v:.0}")),
         o(q.davies_bouldin),
         o(q.stability)
     )));
@@ -450,10 +454,7 @@ fn draw_persona(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
     let rec = run.personas.get(&s.id);
     if let Some(text) = streaming {
         l.push(Line::from(vec![
-            Span::styled(
-                format!("{} writing ", SPINNER[app.spinner % 4]),
-                t.warn(),
-            ),
+            Span::styled(format!("{} writing ", SPINNER[app.spinner % 4]), t.warn()),
             Span::raw(format!(
                 "the persona of segment {} ({} characters so far; Esc cancels)",
                 s.id,
@@ -461,7 +462,12 @@ fn draw_persona(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
             )),
         ]));
         l.push(Line::raw(""));
-        for line in super::sanitize::clean(text).split(' ').collect::<Vec<_>>().join(" ").lines() {
+        for line in super::sanitize::clean(text)
+            .split(' ')
+            .collect::<Vec<_>>()
+            .join(" ")
+            .lines()
+        {
             l.push(Line::raw(line.to_string()));
         }
         if text.is_empty() {
@@ -511,7 +517,10 @@ fn draw_persona(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
 
 fn persona_lines(p: &PersonaRecord, t: &Theme, l: &mut Vec<Line<'static>>) {
     let x = &p.persona;
-    l.push(Line::styled(x.tagline.clone(), Style::new().add_modifier(Modifier::ITALIC)));
+    l.push(Line::styled(
+        x.tagline.clone(),
+        Style::new().add_modifier(Modifier::ITALIC),
+    ));
     l.push(Line::styled(
         format!(
             "segment {} · {} customers · {} · {}{}",
@@ -582,10 +591,16 @@ fn persona_lines(p: &PersonaRecord, t: &Theme, l: &mut Vec<Line<'static>>) {
 
 fn transcript_lines(p: &PersonaRecord, t: &Theme, l: &mut Vec<Line<'static>>) {
     if p.tools.is_empty() {
-        l.push(Line::styled("No tool calls were made for this persona.", t.dim()));
+        l.push(Line::styled(
+            "No tool calls were made for this persona.",
+            t.dim(),
+        ));
     }
     for (i, step) in p.tools.iter().enumerate() {
-        l.push(Line::styled(format!("call {}: {}", i + 1, step.call), t.title()));
+        l.push(Line::styled(
+            format!("call {}: {}", i + 1, step.call),
+            t.title(),
+        ));
         for r in step.result.lines() {
             l.push(Line::raw(format!("  {r}")));
         }
@@ -623,14 +638,20 @@ fn draw_map(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
             ])
         })
         .collect();
-    let title = format!(" map · zoom {:.1}x · [ ] segment · +/- zoom · hjkl pan ", app.map.zoom);
+    let title = format!(
+        " map · zoom {:.1}x · [ ] segment · +/- zoom · hjkl pan ",
+        app.map.zoom
+    );
     let Load::Ready(m) = &app.members else {
         let msg = match &app.members {
             Load::Failed(e) => e.clone(),
             _ => "loading the projection…".into(),
         };
         f.render_widget(Paragraph::new(msg).block(block(title, true, &t)), map_area);
-        f.render_widget(Paragraph::new(legend).block(block(" segments ", false, &t)), legend_area);
+        f.render_widget(
+            Paragraph::new(legend).block(block(" segments ", false, &t)),
+            legend_area,
+        );
         return;
     };
     let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
@@ -677,19 +698,18 @@ fn draw_map(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
             if let Some(pts) = by_seg.get(sel) {
                 ctx.draw(&Points {
                     coords: pts,
-                    color: t
-                        .segment_color(sel)
-                        .unwrap_or(ratatui::style::Color::Reset),
+                    color: t.segment_color(sel).unwrap_or(ratatui::style::Color::Reset),
                 });
                 if !pts.is_empty() {
                     let n = pts.len() as f64;
-                    let (sx, sy) = pts
-                        .iter()
-                        .fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + y));
+                    let (sx, sy) = pts.iter().fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + y));
                     ctx.print(
                         sx / n,
                         sy / n,
-                        Span::styled("◆", Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED)),
+                        Span::styled(
+                            "◆",
+                            Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED),
+                        ),
                     );
                 }
             }
@@ -759,7 +779,7 @@ fn draw_members(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
     } else if body_h > 0 && tb.selected >= tb.offset + body_h {
         tb.offset = tb.selected + 1 - body_h;
     }
-    tb.offset = tb.offset.min(rows.len().saturating_sub(body_h.max(1)).max(0));
+    tb.offset = tb.offset.min(rows.len().saturating_sub(body_h.max(1)));
     // Column 0 (the id) stays; the rest scroll so the cursor column is visible.
     tb.col = tb.col.min(m.columns.len().saturating_sub(1));
     if tb.col > 0 && tb.col < tb.col_offset.max(1) {
@@ -778,7 +798,11 @@ fn draw_members(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
     }
     let id_w = col_width(&m.columns[0]);
     let mut cols = vec![(0usize, id_w)];
-    cols.extend(visible_columns(&m, tb.col_offset, inner_w.saturating_sub(id_w + 1)));
+    cols.extend(visible_columns(
+        &m,
+        tb.col_offset,
+        inner_w.saturating_sub(id_w + 1),
+    ));
     let sort = tb.sort;
     let header = Row::new(cols.iter().map(|(i, _)| {
         let c = &m.columns[*i];
@@ -804,7 +828,9 @@ fn draw_members(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
             let cells = cols.iter().map(|(i, _)| {
                 let c = &m.columns[*i];
                 let text = match &c.data {
-                    ColumnData::Num(v) => format!("{:>w$}", fmt_cell(v[r as usize]), w = col_width(c) as usize),
+                    ColumnData::Num(v) => {
+                        format!("{:>w$}", fmt_cell(v[r as usize]), w = col_width(c) as usize)
+                    }
                     ColumnData::Text(v) => v[r as usize].clone(),
                 };
                 let cell = Cell::from(text);
@@ -867,7 +893,12 @@ fn draw_member(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
             (Load::Failed(e), _) | (_, Load::Failed(e)) => e.clone(),
             _ => "reading the member's orders and reviews… (Esc cancels)".into(),
         };
-        f.render_widget(Paragraph::new(msg).wrap(Wrap { trim: false }).block(block(" member ", true, &t)), area);
+        f.render_widget(
+            Paragraph::new(msg)
+                .wrap(Wrap { trim: false })
+                .block(block(" member ", true, &t)),
+            area,
+        );
         return;
     };
     let _ = m;
@@ -891,8 +922,7 @@ fn draw_member(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
             &t,
         )
     };
-    let [head, body] =
-        Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+    let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
     f.render_widget(
         Paragraph::new(Line::from(vec![
             Span::styled(format!(" {} ", d.id), t.title()),
@@ -905,12 +935,21 @@ fn draw_member(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
         head,
     );
     let feature_lines: Vec<Line> = std::iter::once(Line::styled(
-        format!("{:<22} {:>10} {:>10} {:>10}", "feature", "member", "segment", "everyone"),
+        format!(
+            "{:<22} {:>10} {:>10} {:>10}",
+            "feature", "member", "segment", "everyone"
+        ),
         t.dim(),
     ))
     .chain(d.features.iter().map(|(n, v, s, p)| {
         let o = opt_num;
-        Line::raw(format!("{:<22.22} {:>10} {:>10} {:>10}", n, o(Some(*v)), o(*s), o(*p)))
+        Line::raw(format!(
+            "{:<22.22} {:>10} {:>10} {:>10}",
+            n,
+            o(Some(*v)),
+            o(*s),
+            o(*p)
+        ))
     }))
     .collect();
     let order_lines: Vec<Line> = d
@@ -1004,12 +1043,10 @@ fn draw_member(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
 
 fn draw_compare(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
     let t = app.theme;
-    let (Some(a), Some(b)) = (run.segments().get(app.seg), run.segments().get(app.compare))
-    else {
+    let (Some(a), Some(b)) = (run.segments().get(app.seg), run.segments().get(app.compare)) else {
         return;
     };
-    let [head, body] =
-        Layout::vertical([Constraint::Length(4), Constraint::Fill(1)]).areas(area);
+    let [head, body] = Layout::vertical([Constraint::Length(4), Constraint::Fill(1)]).areas(area);
     let side = |s: &SegmentProfile, i: usize, on: bool| -> Paragraph<'static> {
         Paragraph::new(vec![
             Line::raw(format!(
@@ -1067,7 +1104,11 @@ fn draw_compare(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
     let (ca, cb) = (cats(a), cats(b));
     for i in 0..ca.len().max(cb.len()).min(5) {
         rows.push(Row::new(vec![
-            if i == 0 { "top categories".into() } else { String::new() },
+            if i == 0 {
+                "top categories".into()
+            } else {
+                String::new()
+            },
             ca.get(i).cloned().unwrap_or_default(),
             cb.get(i).cloned().unwrap_or_default(),
             String::new(),
@@ -1091,7 +1132,11 @@ fn draw_compare(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
             ],
         )
         .header(header)
-        .block(block(" side by side · Tab/h/l: side · j/k: segment ", false, &t)),
+        .block(block(
+            " side by side · Tab/h/l: side · j/k: segment ",
+            false,
+            &t,
+        )),
         body,
     );
 }
@@ -1100,12 +1145,47 @@ fn draw_compare(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
 fn screen_actions(s: Screen) -> &'static [Action] {
     use Action::*;
     match s {
-        Screen::Segments => &[Up, Down, Top, Bottom, PageDown, PageUp, NextPane, Open, Regenerate],
-        Screen::Persona => &[Up, Down, PageDown, PageUp, PrevSegment, NextSegment, Regenerate, Transcript],
-        Screen::Map => &[Left, Right, Up, Down, ZoomIn, ZoomOut, ZoomReset, PrevSegment, NextSegment],
+        Screen::Segments => &[
+            Up, Down, Top, Bottom, PageDown, PageUp, NextPane, Open, Regenerate,
+        ],
+        Screen::Persona => &[
+            Up,
+            Down,
+            PageDown,
+            PageUp,
+            PrevSegment,
+            NextSegment,
+            Regenerate,
+            Transcript,
+        ],
+        Screen::Map => &[
+            Left,
+            Right,
+            Up,
+            Down,
+            ZoomIn,
+            ZoomOut,
+            ZoomReset,
+            PrevSegment,
+            NextSegment,
+        ],
         Screen::Members => &[
-            Up, Down, Left, Right, Top, Bottom, PageDown, PageUp, Sort, Filter, Search, NextMatch,
-            PrevMatch, Open, PrevSegment, NextSegment,
+            Up,
+            Down,
+            Left,
+            Right,
+            Top,
+            Bottom,
+            PageDown,
+            PageUp,
+            Sort,
+            Filter,
+            Search,
+            NextMatch,
+            PrevMatch,
+            Open,
+            PrevSegment,
+            NextSegment,
         ],
         Screen::Member => &[NextPane, PrevPane, Up, Down, PageDown, PageUp, Bottom],
         Screen::Compare => &[NextPane, Left, Right, Up, Down],
@@ -1139,12 +1219,18 @@ fn draw_help(f: &mut Frame, app: &App, area: Rect) {
     here.extend(screen_actions(s).iter().map(row));
     let mut everywhere = vec![Line::styled("Everywhere", t.title())];
     everywhere.extend(GLOBAL_ACTIONS.iter().map(row));
-    let foot = Line::styled("Keys: [tui.keys] in seglens.toml. ? or Esc closes.", t.dim());
+    let foot = Line::styled(
+        "Keys: [tui.keys] in seglens.toml. ? or Esc closes.",
+        t.dim(),
+    );
     let stacked = here.len() + everywhere.len() + 4;
     // Side by side when one column would not fit the height.
     let two = stacked as u16 > area.height && area.width >= 76;
     let (w, h) = if two {
-        (area.width.min(110), (here.len().max(everywhere.len()) as u16 + 4).min(area.height))
+        (
+            area.width.min(110),
+            (here.len().max(everywhere.len()) as u16 + 4).min(area.height),
+        )
     } else {
         (area.width.min(64), (stacked as u16).min(area.height))
     };
@@ -1253,7 +1339,11 @@ pub fn members_csv(m: &Members, rows: &[u32]) -> String {
         .join(",");
     o.push('\n');
     for &r in rows {
-        let line: Vec<String> = m.columns.iter().map(|c| csv_field(&c.cell(r as usize))).collect();
+        let line: Vec<String> = m
+            .columns
+            .iter()
+            .map(|c| csv_field(&c.cell(r as usize)))
+            .collect();
         o.push_str(&line.join(","));
         o.push('\n');
     }
@@ -1291,7 +1381,10 @@ pub fn member_markdown(d: &MemberDetail) -> String {
     for (n, x, s, p) in &d.features {
         let _ = writeln!(o, "| {n} | {} | {} | {} |", fmt_num(*x), v(*s), v(*p));
     }
-    let _ = writeln!(o, "\n## Orders\n\n| date | order | product | category | amount |\n|---|---|---|---|---:|");
+    let _ = writeln!(
+        o,
+        "\n## Orders\n\n| date | order | product | category | amount |\n|---|---|---|---|---:|"
+    );
     for l in &d.orders {
         let _ = writeln!(
             o,
@@ -1319,7 +1412,13 @@ pub fn member_markdown(d: &MemberDetail) -> String {
 /// `s` with everything but letters, digits, `-` and `_` replaced, for file names.
 pub fn file_safe(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(64)
         .collect()
 }
