@@ -28,6 +28,8 @@ struct Harness {
     term: Terminal<TestBackend>,
     ctx: JobContext,
     copied: Vec<String>,
+    /// Streamed persona text events seen, and the screens drawn while they arrived.
+    streamed: usize,
 }
 
 impl Harness {
@@ -43,6 +45,7 @@ impl Harness {
             term: Terminal::new(TestBackend::new(w, h)).unwrap(),
             ctx: JobContext::default(),
             copied: Vec::new(),
+            streamed: 0,
         };
         let fx = h.app.start();
         h.effects(fx);
@@ -58,6 +61,9 @@ impl Harness {
                     let events = RefCell::new(Vec::new());
                     jobs::execute(job, &self.ctx, &|ev| events.borrow_mut().push(ev));
                     for ev in events.into_inner() {
+                        if matches!(ev, JobEvent::PersonaText { .. }) {
+                            self.streamed += 1;
+                        }
                         let more = self.app.update(Msg::Job(id, ev));
                         self.effects(more);
                     }
@@ -480,4 +486,72 @@ fn streamed_tokens_show_while_the_loop_stays_responsive() {
     );
     assert!(app.streaming[&seg].contains(&last_token));
     assert!(app.quit);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+    }
+}
+
+/// `r` on the real path: SmolLM2-135M through llama.cpp writes the selected segment's persona,
+/// streamed as events, and personas.json keeps the other segments' records.
+#[test]
+fn regenerate_writes_a_real_persona_and_keeps_the_others() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(Path::new("tests/fixtures/tui/run"), &tmp.path().join("run"));
+    copy_dir(Path::new("tests/fixtures/tui/shop"), &tmp.path().join("shop"));
+    let run_dir = tmp.path().join("run");
+    let mut t = Harness::open_at(&run_dir, 100, 30);
+    t.ctx.persona = Some(seglens::llm::writer::PersonaOptions {
+        model: "smollm2-135m".into(),
+        threads: 2,
+        gpu_layers: None,
+        parallel: 1,
+        ctx_per_sequence: 4096,
+        sampling: seglens::llm::engine::Sampling {
+            temperature: 0.7,
+            top_k: 40,
+            top_p: 0.95,
+            min_p: 0.05,
+            repeat_penalty: 1.0,
+        },
+        seed: 7,
+        tools: false,
+        max_tool_calls: 0,
+        threshold: 0.8,
+        tolerance: seglens::llm::grounding::Tolerance::default(),
+        prompts_dir: None,
+        cache_dir: Some(tmp.path().join("cache")),
+        fresh: false,
+        segments: None,
+        max_traits: 6,
+        neighbours: 2,
+        cancel: None,
+    });
+    t.key("j");
+    let seg = t.app.segment_id().unwrap();
+    let before = t.app.run.as_ref().unwrap().personas.clone();
+    t.key("r");
+    assert_eq!(t.app.screen(), Screen::Persona);
+    assert!(t.streamed > 10, "only {} text events streamed", t.streamed);
+    assert!(t.app.persona_job.is_none());
+    let status = t.app.status.clone().unwrap_or_default();
+    assert!(status.contains("written to personas.json"), "{status}");
+    let now = t.app.run.as_ref().unwrap().personas.clone();
+    assert_eq!(now[&seg].written_by, "model-written");
+    assert!(t.screen().contains(&now[&seg].persona.name));
+
+    let file: seglens::llm::writer::PersonaRun =
+        serde_json::from_slice(&std::fs::read(run_dir.join("personas.json")).unwrap()).unwrap();
+    assert_eq!(file.personas.len(), before.len(), "other segments kept");
+    for p in &file.personas {
+        if p.segment == seg {
+            assert_eq!(p.written_by, "model-written");
+        } else {
+            assert_eq!(p.persona.name, before[&p.segment].persona.name);
+        }
+    }
 }
