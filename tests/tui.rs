@@ -502,7 +502,10 @@ fn copy_dir(from: &Path, to: &Path) {
 fn regenerate_writes_a_real_persona_and_keeps_the_others() {
     let tmp = tempfile::tempdir().unwrap();
     copy_dir(Path::new("tests/fixtures/tui/run"), &tmp.path().join("run"));
-    copy_dir(Path::new("tests/fixtures/tui/shop"), &tmp.path().join("shop"));
+    copy_dir(
+        Path::new("tests/fixtures/tui/shop"),
+        &tmp.path().join("shop"),
+    );
     let run_dir = tmp.path().join("run");
     let mut t = Harness::open_at(&run_dir, 100, 30);
     t.ctx.persona = Some(seglens::llm::writer::PersonaOptions {
@@ -554,4 +557,41 @@ fn regenerate_writes_a_real_persona_and_keeps_the_others() {
             assert_eq!(p.persona.name, before[&p.segment].persona.name);
         }
     }
+}
+
+/// `run --tui`: the App starts with the pipeline, shows its stages, then the finished run.
+#[test]
+fn pipeline_runs_in_the_background_then_the_run_opens() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut config = seglens::config::Config::default();
+    config.seed = 7;
+    config.text.enabled = false;
+    let out = tmp.path().join("run");
+    let app = App::new(None, Keymap::default(), Theme { color: false }, false);
+    let mut t = Harness {
+        app,
+        term: Terminal::new(TestBackend::new(80, 24)).unwrap(),
+        ctx: JobContext {
+            persona: None,
+            segment: Some(seglens::pipeline::SegmentRequest {
+                data: PathBuf::from("tests/fixtures/tui/shop"),
+                out: out.clone(),
+                config,
+            }),
+        },
+        copied: Vec::new(),
+        streamed: 0,
+    };
+    let fx = t.app.start();
+    assert!(t.app.pipeline.is_some());
+    assert!(t.screen().contains("Segmenting the shop"));
+    // Keys while there is no run yet do nothing harmful.
+    t.keys(&["4", "j", "Enter"]);
+    t.effects(fx);
+    assert!(t.app.pipeline.is_none(), "pipeline finished");
+    let run = t.app.run.clone().expect("the run opened");
+    assert_eq!(run.profiles.customers, 300);
+    assert!(out.join("segments.json").is_file());
+    assert!(t.app.members.ready().is_some());
+    assert!(t.screen().contains("300 customers"));
 }

@@ -1095,6 +1095,9 @@ impl App {
                     self.load_members(fx);
                     if self.personas_after_pipeline {
                         self.write_all_personas(fx);
+                        // Watch the first persona being written.
+                        self.stack.truncate(1);
+                        self.stack.push(Screen::Persona);
                     }
                 }
                 Err(e) => {

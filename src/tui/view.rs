@@ -214,7 +214,14 @@ fn draw_segments(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
         .map(|(i, s)| {
             let mut cells = vec![
                 Cell::from(Span::styled(format!("{:>2}", s.id), t.segment(i))),
-                Cell::from(run.name(s)),
+                Cell::from(if app.streaming.contains_key(&s.id) {
+                    Line::from(vec![
+                        Span::raw(run.name(s)),
+                        Span::styled(" ✎ writing", t.warn()),
+                    ])
+                } else {
+                    Line::raw(run.name(s))
+                }),
                 Cell::from(Span::styled(bar(s.share / max_share, bar_w), t.segment(i))),
                 Cell::from(format!("{:>5}", pct(s.share))),
             ];
