@@ -255,6 +255,8 @@ pub fn segment_cancellable(
 }
 
 /// Writes a persona for every segment of the run in `run_dir` (`personas.json`, `report.md`).
+/// With `opts.segments`, only those are written and returned; the files keep the other
+/// segments' earlier personas.
 /// The model loads only when some persona is not in the cache; without a usable model the
 /// personas are written by template and marked so.
 pub fn personas(
@@ -263,11 +265,14 @@ pub fn personas(
     events: &dyn Fn(crate::llm::writer::PersonaEvent),
 ) -> Result<crate::llm::writer::PersonaRun, PipelineError> {
     let data = crate::llm::tools::RunData::load(run_dir)?;
-    let mut run = crate::llm::writer::write(&data, opts, events)?;
+    let run = crate::llm::writer::write(&data, opts, events)?;
     if opts.segments.is_some() {
-        keep_other_personas(run_dir, &data, &mut run);
+        let mut all = run.clone();
+        keep_other_personas(run_dir, &data, &mut all);
+        report::personas::write(run_dir, &all, &data)?;
+    } else {
+        report::personas::write(run_dir, &run, &data)?;
     }
-    report::personas::write(run_dir, &run, &data)?;
     Ok(run)
 }
 

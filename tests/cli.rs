@@ -257,3 +257,33 @@ fn reviews_with_stars_but_no_text_count_for_sentiment() {
     assert_eq!(at("C002"), Some(1.0), "5 stars with text");
     assert_eq!(at("C001"), None, "no review");
 }
+
+#[test]
+fn tui_reports_a_wrong_run_dir_and_a_missing_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    seglens()
+        .args(["tui"])
+        .arg(tmp.path().join("nope"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("segments.json is missing"));
+    // assert_cmd runs without a terminal: the run is fine, the terminal is not.
+    seglens()
+        .args(["tui", "tests/fixtures/tui/run"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("interactive terminal"));
+}
+
+#[test]
+fn bad_key_bindings_name_the_action_and_the_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("seglens.toml");
+    std::fs::write(&cfg, "[tui.keys]\nquit = [\"ctrl-Enter\"]\n").unwrap();
+    seglens()
+        .args(["tui", "tests/fixtures/tui/run", "--config"])
+        .arg(&cfg)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("quit").and(predicate::str::contains("tmux")));
+}

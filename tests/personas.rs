@@ -211,6 +211,16 @@ fn model_personas_parse_are_distinct_reproducible_and_cached() {
     );
     assert_eq!(seeded["meta"]["model_loaded"], true);
     assert_eq!(seeded["personas"].as_array().unwrap().len(), 1);
+    // The file keeps segment 1's persona from before.
+    let file: Value =
+        serde_json::from_slice(&std::fs::read(run.join("personas.json")).unwrap()).unwrap();
+    let segs: Vec<i64> = file["personas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["segment"].as_i64().unwrap())
+        .collect();
+    assert_eq!(segs, vec![0, 1]);
 }
 
 #[test]

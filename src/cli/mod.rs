@@ -323,6 +323,15 @@ fn exit_code(err: &anyhow::Error) -> u8 {
         if e.downcast_ref::<crate::config::ConfigError>().is_some() {
             return 2;
         }
+        if let Some(t) = e.downcast_ref::<crate::tui::TuiError>() {
+            return match t {
+                crate::tui::TuiError::Terminal(_) => 1,
+                _ => 2,
+            };
+        }
+        if e.downcast_ref::<crate::tui::model::ModelError>().is_some() {
+            return 2;
+        }
     }
     1
 }
@@ -377,6 +386,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             personas(&out, &opts, format, cli.quiet)
         }
         Command::Tui(args) => {
+            // A wrong directory or config is reported before the terminal is touched.
+            crate::tui::model::RunView::open(&args.run)?;
+            let config = load_config(args.config.as_deref(), true)?;
             if !(std::io::stdout().is_terminal() && std::io::stdin().is_terminal()) {
                 return Err(crate::config::ConfigError::Invalid {
                     origin: "command line".into(),
@@ -384,7 +396,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 .into());
             }
-            let config = load_config(args.config.as_deref(), true)?;
             let persona = PersonaArgs {
                 model: args.model.clone(),
                 segments: None,

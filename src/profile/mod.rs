@@ -3,7 +3,8 @@
 //! For every segment: size and share; each feature's mean and median against the population, with
 //! lift (segment mean / population mean) and standardised difference ((segment mean - population
 //! mean) / population standard deviation); the categories and products that over-index (by lift);
-//! the value-tier and RFM mix; and the members closest to the segment centre as representatives.
+//! the value-tier and RFM mix; the members closest to the segment centre as representatives; and
+//! a membership rule from a shallow decision tree ([`rule`]).
 
 mod rule;
 

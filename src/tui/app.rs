@@ -78,6 +78,8 @@ pub enum JobEvent {
     Exported(Result<PathBuf, String>),
     /// The job ended after being cancelled.
     Cancelled,
+    /// The job failed unexpectedly (it panicked); the message says how.
+    Failed(String),
 }
 
 /// Work for the runtime.
@@ -142,6 +144,10 @@ pub enum ExportContent {
     Members {
         members: Arc<Members>,
         rows: Arc<Vec<u32>>,
+    },
+    /// The map's points: customer, segment, x, y.
+    Map {
+        members: Arc<Members>,
     },
 }
 
@@ -943,13 +949,17 @@ impl App {
         if m.kind != MouseEventKind::Down(MouseButton::Left) {
             return;
         }
+        // Tables start below their border and header row.
         let inside = |r: Rect| {
-            m.column >= r.x && m.column < r.x + r.width && m.row > r.y && m.row < r.y + r.height
+            m.column >= r.x
+                && m.column < r.x + r.width
+                && m.row > r.y + 1
+                && m.row + 1 < r.y + r.height
         };
         match self.screen() {
             Screen::Segments if inside(self.areas.list.get()) => {
                 let r = self.areas.list.get();
-                let i = (m.row - r.y - 1) as usize;
+                let i = (m.row - r.y - 2) as usize;
                 if i < self.segment_count() {
                     self.seg = i;
                     self.profile_focus = false;
@@ -958,8 +968,7 @@ impl App {
             }
             Screen::Members if inside(self.areas.table.get()) => {
                 let r = self.areas.table.get();
-                // Border and header rows come first.
-                let i = (m.row - r.y).saturating_sub(2) as usize + self.table.offset;
+                let i = (m.row - r.y - 2) as usize + self.table.offset;
                 if self.table.rows.as_ref().is_some_and(|rows| i < rows.len()) {
                     self.table.selected = i;
                     self.dirty = true;
@@ -1113,7 +1122,11 @@ impl App {
                     Err(e) => format!("export failed: {e}"),
                 })
             }
-            JobEvent::Cancelled => {
+            JobEvent::Cancelled | JobEvent::Failed(_) => {
+                let failed = match &ev {
+                    JobEvent::Failed(e) => Some(e.clone()),
+                    _ => None,
+                };
                 if self.persona_job == Some(id) {
                     self.persona_job = None;
                     self.streaming.clear();
@@ -1130,10 +1143,14 @@ impl App {
                 if self.table.search_job == Some(id) {
                     self.table.search_job = None;
                 }
-                if let Some(p) = &mut self.pipeline {
-                    p.failed = Some("cancelled".into());
+                if matches!(self.members, Load::Loading(j) if j == id) {
+                    self.members = Load::Failed(failed.clone().unwrap_or_default());
                 }
-                self.status = Some("cancelled".into());
+                let msg = failed.unwrap_or_else(|| "cancelled".into());
+                if let Some(p) = &mut self.pipeline {
+                    p.failed = Some(msg.clone());
+                }
+                self.status = Some(msg);
             }
         }
     }
@@ -1205,7 +1222,16 @@ impl App {
                     return;
                 }
             },
-            Screen::Map | Screen::Compare => {
+            Screen::Map => {
+                let Some(m) = self.members.ready() else {
+                    return;
+                };
+                (
+                    format!("map-{stamp}.csv"),
+                    ExportContent::Map { members: m.clone() },
+                )
+            }
+            Screen::Compare => {
                 let other = run.segments().get(self.compare).unwrap_or(seg);
                 (
                     format!("compare-{}-{}-{stamp}.md", seg.id, other.id),

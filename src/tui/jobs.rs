@@ -19,6 +19,19 @@ pub struct JobContext {
     pub segment: Option<SegmentRequest>,
 }
 
+/// [`execute`], with a panic reported as [`JobEvent::Failed`] instead of leaving the UI waiting.
+pub fn execute_guarded(job: Job, ctx: &JobContext, send: &dyn Fn(JobEvent)) {
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| execute(job, ctx, send)));
+    if let Err(p) = r {
+        let msg = p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown cause".into());
+        send(JobEvent::Failed(format!("a background job failed: {msg}")));
+    }
+}
+
 /// Runs `job` to its end, reporting through `send`.
 pub fn execute(job: Job, ctx: &JobContext, send: &dyn Fn(JobEvent)) {
     let cancelled = || job.cancel.load(Ordering::Relaxed);
@@ -118,6 +131,7 @@ pub fn execute(job: Job, ctx: &JobContext, send: &dyn Fn(JobEvent)) {
                 ExportContent::Members { members, rows } => {
                     super::view::members_csv(&members, &rows)
                 }
+                ExportContent::Map { members } => super::view::map_csv(&members),
             };
             let r = path
                 .parent()

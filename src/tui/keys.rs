@@ -85,7 +85,7 @@ pub const ACTIONS: &[(Action, &str, &[&str], &str)] = &[
         &["Esc", "q"],
         "back / cancel the running job",
     ),
-    (Action::Quit, "quit", &["Q"], "quit"),
+    (Action::Quit, "quit", &["Q", "ctrl-c"], "quit"),
     (Action::Help, "help", &["?", "F1"], "keys of this screen"),
     (
         Action::Copy,

@@ -83,8 +83,11 @@ pub fn run(opts: TuiOptions) -> Result<(), TuiError> {
     let mut app = build_app(&opts)?;
     let prev = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        restore_terminal();
-        prev(info);
+        // A job's panic is caught and shown in the UI; printing it would garble the screen.
+        if std::thread::current().name() == Some("main") {
+            restore_terminal();
+            prev(info);
+        }
     }));
     enable_raw_mode()?;
     let mut stdout = std::io::stdout();
@@ -170,6 +173,16 @@ fn spawn_input(tx: UnboundedSender<Msg>, stop: Arc<AtomicBool>) -> std::thread::
     })
 }
 
+/// Runs a job on tokio's blocking pool; its events come back as messages.
+fn spawn_job(job: app::Job, ctx: &Arc<JobContext>, tx: &UnboundedSender<Msg>) {
+    let (tx, ctx, id) = (tx.clone(), ctx.clone(), job.id);
+    tokio::task::spawn_blocking(move || {
+        jobs::execute_guarded(job, &ctx, &|ev| {
+            let _ = tx.send(Msg::Job(id, ev));
+        })
+    });
+}
+
 /// Most messages applied between two frames; a flood of tokens cannot starve drawing.
 const DRAIN_MAX: usize = 4096;
 
@@ -204,30 +217,15 @@ where
     let apply = |app: &mut App, msg: Msg, on_terminal: &mut dyn FnMut(Effect)| {
         for e in app.update(msg) {
             match e {
-                Effect::Spawn(job) => {
-                    let tx = tx.clone();
-                    let ctx = ctx.clone();
-                    let id = job.id;
-                    tokio::task::spawn_blocking(move || {
-                        jobs::execute(job, &ctx, &|ev| {
-                            let _ = tx.send(Msg::Job(id, ev));
-                        })
-                    });
-                }
+                Effect::Spawn(job) => spawn_job(job, &ctx, &tx),
                 other => on_terminal(other),
             }
         }
     };
     for e in app.start() {
-        if let Effect::Spawn(job) = e {
-            let tx = tx.clone();
-            let ctx = ctx.clone();
-            let id = job.id;
-            tokio::task::spawn_blocking(move || {
-                jobs::execute(job, &ctx, &|ev| {
-                    let _ = tx.send(Msg::Job(id, ev));
-                })
-            });
+        match e {
+            Effect::Spawn(job) => spawn_job(job, &ctx, &tx),
+            other => on_terminal(other),
         }
     }
     let draw = |terminal: &mut Terminal<B>,
@@ -276,5 +274,9 @@ where
         }
     };
     tick.abort();
+    // Quitting stops whatever still runs (a persona being written stops at its next token).
+    for r in app.running.values() {
+        r.cancel.store(true, Ordering::Relaxed);
+    }
     result
 }

@@ -1357,6 +1357,23 @@ pub fn members_csv(m: &Members, rows: &[u32]) -> String {
     o
 }
 
+/// The map's sampled points as CSV.
+pub fn map_csv(m: &Members) -> String {
+    let mut o = String::from("customer_id,segment,x,y\n");
+    for &r in &m.map_sample {
+        let r = r as usize;
+        let _ = writeln!(
+            o,
+            "{},{},{},{}",
+            csv_field(&m.ids[r]),
+            m.segment[r],
+            m.x[r],
+            m.y[r]
+        );
+    }
+    o
+}
+
 /// Two segments side by side as a Markdown table.
 pub fn compare_markdown(run: &RunView, a: &SegmentProfile, b: &SegmentProfile) -> String {
     let mut o = format!(
