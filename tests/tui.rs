@@ -154,6 +154,33 @@ fn snapshot_all(w: u16, h: u16) {
     insta::assert_snapshot!(name("compare"), t.screen());
     t.key("?");
     insta::assert_snapshot!(name("help"), t.screen());
+
+    // A persona being written: the streamed text so far.
+    t.keys(&["Esc", "2"]);
+    let seg = t.app.segment_id().unwrap();
+    t.app.streaming.insert(
+        seg,
+        "{\"name\": \"Weekend Gadget Hunters\", \"tagline\": \"Buy big, \u{1b}[2J rarely\"".into(),
+    );
+    insta::assert_snapshot!(name("persona_streaming"), t.screen());
+
+    // `run --tui` before the run exists: the pipeline's stages.
+    let mut p = Harness {
+        app: App::new(None, Keymap::default(), Theme { color: false }, false),
+        term: Terminal::new(TestBackend::new(w, h)).unwrap(),
+        ctx: JobContext::default(),
+        copied: Vec::new(),
+        streamed: 0,
+    };
+    p.app.pipeline = Some(seglens::tui::app::PipelineView {
+        stages: vec![
+            "loading data".into(),
+            "engineering features".into(),
+            "clustering".into(),
+        ],
+        failed: None,
+    });
+    insta::assert_snapshot!(name("pipeline"), p.screen());
 }
 
 #[test]
