@@ -590,8 +590,10 @@ fn regenerate_writes_a_real_persona_and_keeps_the_others() {
 #[test]
 fn pipeline_runs_in_the_background_then_the_run_opens() {
     let tmp = tempfile::tempdir().unwrap();
-    let mut config = seglens::config::Config::default();
-    config.seed = 7;
+    let mut config = seglens::config::Config {
+        seed: 7,
+        ..Default::default()
+    };
     config.text.enabled = false;
     let out = tmp.path().join("run");
     let app = App::new(None, Keymap::default(), Theme { color: false }, false);
