@@ -624,3 +624,30 @@ fn pipeline_runs_in_the_background_then_the_run_opens() {
     assert!(t.app.members.ready().is_some());
     assert!(t.screen().contains("300 customers"));
 }
+
+#[test]
+fn search_lands_on_a_match_in_the_first_row() {
+    let mut t = Harness::open(120, 40);
+    t.key("Enter");
+    let m = t.app.members.ready().unwrap().clone();
+    let first = m.ids[t.app.table.rows.as_ref().unwrap()[0] as usize].clone();
+    t.key("/");
+    t.typed(&first);
+    t.key("Enter");
+    assert_eq!(t.app.table.selected, 0);
+    assert_eq!(t.app.status.as_deref(), Some("match 1 of 1"));
+}
+
+#[test]
+fn scrolling_up_after_the_end_moves_at_once() {
+    let mut t = Harness::open(80, 24);
+    t.keys(&["Enter", "Enter"]);
+    t.screen();
+    t.key("G");
+    t.screen();
+    let end = t.app.member.scroll[0];
+    assert!(end > 0 && end < 1000, "clamped to the content: {end}");
+    t.key("k");
+    t.screen();
+    assert_eq!(t.app.member.scroll[0], end - 1);
+}

@@ -101,13 +101,14 @@ fn best_split(
     best.map(|(_, c)| c)
 }
 
+/// The threshold with enough digits that the rule reads as it was scored.
 fn fmt_threshold(t: f64) -> String {
-    if t.fract() == 0.0 || t.abs() >= 100.0 {
-        format!("{t:.0}")
-    } else if t.abs() >= 1.0 {
-        format!("{t:.2}")
+    let s = format!("{t:.4}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".into()
     } else {
-        format!("{t:.3}")
+        s.to_string()
     }
 }
 

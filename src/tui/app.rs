@@ -51,6 +51,8 @@ pub enum Msg {
     Mouse(MouseEvent),
     Resize(u16, u16),
     Tick,
+    /// The terminal's input is gone (closed pty, read error): the UI ends.
+    InputClosed,
     Job(JobId, JobEvent),
 }
 
@@ -246,6 +248,8 @@ pub struct MapView {
 #[derive(Debug, Default)]
 pub struct Areas {
     pub list: Cell<Rect>,
+    /// First segment row shown in the list.
+    pub list_offset: Cell<usize>,
     pub table: Cell<Rect>,
     pub page: Cell<usize>,
 }
@@ -403,6 +407,7 @@ impl App {
             }
             Msg::Mouse(m) => self.on_mouse(m, &mut fx),
             Msg::Resize(..) => self.dirty = true,
+            Msg::InputClosed => self.quit = true,
             Msg::Tick => {
                 if !self.running.is_empty() {
                     self.spinner = self.spinner.wrapping_add(1);
@@ -504,7 +509,9 @@ impl App {
         if s == Screen::Members {
             self.open_members(fx);
         }
-        if s == Screen::Compare && self.compare == self.seg {
+        if s == Screen::Compare
+            && (self.compare == self.seg || self.compare >= self.segment_count())
+        {
             self.compare = (self.seg + 1) % self.segment_count().max(1);
         }
         // Number keys jump: the stack keeps the first screen below any other.
@@ -745,6 +752,8 @@ impl App {
     }
 
     fn requery(&mut self, m: &Arc<Members>, fx: &mut Vec<Effect>) {
+        // Matches of a search still running refer to the old row order.
+        self.table.search_job = None;
         let e = self.job(
             JobKind::Query {
                 members: m.clone(),
@@ -753,7 +762,7 @@ impl App {
                 sort: self.table.sort,
             },
             "sorting and filtering",
-            true,
+            false,
         );
         if let Effect::Spawn(j) = &e {
             self.table.query_job = Some(j.id);
@@ -786,6 +795,15 @@ impl App {
         let Some(p) = self.prompt.as_mut() else {
             return;
         };
+        if k.modifiers
+            .contains(ratatui::crossterm::event::KeyModifiers::CONTROL)
+        {
+            // Ctrl-C still quits from a prompt; other chords do not type letters.
+            if k.code == KeyCode::Char('c') {
+                self.quit = true;
+            }
+            return;
+        }
         match k.code {
             KeyCode::Esc => self.prompt = None,
             KeyCode::Backspace => {
@@ -820,7 +838,7 @@ impl App {
                                     needle,
                                 },
                                 "searching",
-                                true,
+                                false,
                             );
                             if let Effect::Spawn(j) = &e {
                                 self.table.search_job = Some(j.id);
@@ -872,7 +890,7 @@ impl App {
             members: members.clone(),
             row: self.member.row,
         };
-        let e = self.job(kind, "reading the member", true);
+        let e = self.job(kind, "reading the member", false);
         if let Effect::Spawn(j) = &e {
             self.member.job = Some(j.id);
         }
@@ -959,7 +977,7 @@ impl App {
         match self.screen() {
             Screen::Segments if inside(self.areas.list.get()) => {
                 let r = self.areas.list.get();
-                let i = (m.row - r.y - 2) as usize;
+                let i = (m.row - r.y - 2) as usize + self.areas.list_offset.get();
                 if i < self.segment_count() {
                     self.seg = i;
                     self.profile_focus = false;
@@ -1035,6 +1053,7 @@ impl App {
                             self.table.rows = Some(rows);
                             self.table.hits.clear();
                             self.table.search = None;
+                            self.table.search_job = None;
                         }
                         Err(e) => self.status = Some(e),
                     }
@@ -1045,15 +1064,23 @@ impl App {
                     self.table.search_job = None;
                     self.table.hits = h;
                     let before = self.table.selected;
-                    // The first match at or after the cursor.
-                    self.table.selected = before.saturating_sub(1);
-                    self.jump_match(true);
-                    if self.table.hits.is_empty() {
-                        self.table.selected = before;
-                        self.status = Some(format!(
-                            "no match for '{}'",
-                            self.table.search.clone().unwrap_or_default()
-                        ));
+                    // The first match at or after the cursor, else the first.
+                    let hits = &self.table.hits;
+                    match hits
+                        .iter()
+                        .position(|&x| x >= before)
+                        .or((!hits.is_empty()).then_some(0))
+                    {
+                        Some(i) => {
+                            self.table.selected = hits[i];
+                            self.status = Some(format!("match {} of {}", i + 1, hits.len()));
+                        }
+                        None => {
+                            self.status = Some(format!(
+                                "no match for '{}'",
+                                self.table.search.clone().unwrap_or_default()
+                            ));
+                        }
                     }
                 }
             }
@@ -1135,7 +1162,10 @@ impl App {
                     self.member.job = None;
                 }
                 if matches!(self.shop, Load::Loading(j) if j == id) {
-                    self.shop = Load::Idle;
+                    self.shop = match &failed {
+                        Some(e) => Load::Failed(e.clone()),
+                        None => Load::Idle,
+                    };
                 }
                 if self.table.query_job == Some(id) {
                     self.table.query_job = None;
@@ -1264,7 +1294,7 @@ impl App {
                 content,
             },
             "exporting",
-            true,
+            false,
         );
         fx.push(e);
     }

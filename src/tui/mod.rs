@@ -75,21 +75,38 @@ pub fn build_app(opts: &TuiOptions) -> Result<App, TuiError> {
 
 fn restore_terminal() {
     let _ = disable_raw_mode();
-    let _ = execute!(std::io::stdout(), DisableMouseCapture, LeaveAlternateScreen);
+    let _ = execute!(
+        std::io::stdout(),
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        ratatui::crossterm::cursor::Show
+    );
+}
+
+/// Restores the terminal when dropped, whichever way `run` ends.
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
 }
 
 /// Runs the UI in the current terminal until the user quits.
 pub fn run(opts: TuiOptions) -> Result<(), TuiError> {
     let mut app = build_app(&opts)?;
-    let prev = std::panic::take_hook();
+    let prev: Arc<dyn Fn(&std::panic::PanicHookInfo<'_>) + Send + Sync> =
+        Arc::from(std::panic::take_hook());
+    let hook = prev.clone();
     std::panic::set_hook(Box::new(move |info| {
         // A job's panic is caught and shown in the UI; printing it would garble the screen.
         if std::thread::current().name() == Some("main") {
             restore_terminal();
-            prev(info);
+            hook(info);
         }
     }));
     enable_raw_mode()?;
+    let guard = TerminalGuard;
     let mut stdout = std::io::stdout();
     execute!(stdout, EnterAlternateScreen)?;
     if app.mouse {
@@ -123,7 +140,9 @@ pub fn run(opts: TuiOptions) -> Result<(), TuiError> {
         rt.shutdown_timeout(Duration::from_millis(100));
         r
     })();
-    restore_terminal();
+    drop(guard);
+    let _ = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| prev(info)));
     result
 }
 
@@ -160,14 +179,20 @@ fn spawn_input(tx: UnboundedSender<Msg>, stop: Arc<AtomicBool>) -> std::thread::
                         Ok(Event::Mouse(m)) => Msg::Mouse(m),
                         Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
                         Ok(_) => continue,
-                        Err(_) => break,
+                        Err(_) => {
+                            let _ = tx.send(Msg::InputClosed);
+                            break;
+                        }
                     };
                     if tx.send(msg).is_err() {
                         break;
                     }
                 }
                 Ok(false) => {}
-                Err(_) => break,
+                Err(_) => {
+                    let _ = tx.send(Msg::InputClosed);
+                    break;
+                }
             }
         }
     })

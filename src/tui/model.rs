@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
-use super::sanitize::{in_place, owned};
+use super::sanitize::{in_place, lines_in_place, owned};
 use crate::config::Config;
 use crate::llm::persona::PersonaRecord;
 use crate::llm::writer::{PersonaMeta, PersonaRun};
@@ -85,7 +85,7 @@ impl RunView {
         };
         let q = &run["quality"];
         let quality = Quality {
-            algo: run["algo"].as_str().unwrap_or("").to_string(),
+            algo: owned(run["algo"].as_str().unwrap_or("")),
             k: run["k"].as_u64().unwrap_or(0) as usize,
             silhouette: q["silhouette"].as_f64(),
             calinski_harabasz: q["calinski_harabasz"].as_f64(),
@@ -168,6 +168,9 @@ fn clean_profile(s: &mut SegmentProfile) {
         .into_iter()
         .map(|(k, v)| (owned(&k), v))
         .collect();
+    if let Some(r) = &mut s.rule {
+        in_place(&mut r.text);
+    }
     if let Some(t) = &mut s.text {
         t.representative_reviews.iter_mut().for_each(in_place);
         t.terms.iter_mut().for_each(|t| in_place(&mut t.term));
@@ -205,13 +208,14 @@ fn clean_persona(r: &mut PersonaRecord) {
         }
     }
     r.notes.iter_mut().for_each(in_place);
+    in_place(&mut r.written_by);
     for t in &mut r.tools {
         in_place(&mut t.call);
-        in_place(&mut t.result);
+        lines_in_place(&mut t.result);
     }
     for m in &mut r.transcript {
         in_place(&mut m.role);
-        in_place(&mut m.content);
+        lines_in_place(&mut m.content);
     }
 }
 

@@ -36,6 +36,21 @@ pub fn clean(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// [`clean`] line by line: line breaks are kept (transcripts, streamed text).
+pub fn clean_lines(s: &str) -> String {
+    s.split('\n')
+        .map(|l| clean(l).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// [`clean_lines`] in place.
+pub fn lines_in_place(s: &mut String) {
+    if s.chars().any(unsafe_char) {
+        *s = clean_lines(s);
+    }
+}
+
 /// [`clean`] as an owned string, for storing in view models.
 pub fn owned(s: &str) -> String {
     clean(s).into_owned()
@@ -66,6 +81,11 @@ mod tests {
         assert_eq!(clean("x\u{202E}y"), "x<U+202E>y");
         assert_eq!(clean("one\ntwo\tthree\r"), "one two three ");
         assert_eq!(clean("del\u{7f}"), "del^?");
+    }
+
+    #[test]
+    fn clean_lines_keeps_line_breaks_only() {
+        assert_eq!(clean_lines("a\u{1b}[2J\nb\r\tc"), "a^[[2J\nb  c");
     }
 
     #[test]

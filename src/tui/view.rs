@@ -104,12 +104,16 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
             ""
         };
         spans.push(Span::styled(
-            format!("{} {}{cancel}  ", SPINNER[app.spinner % 4], job.label),
+            format!(
+                "{} {}{cancel}  ",
+                SPINNER[app.spinner % 4],
+                super::sanitize::clean(&job.label)
+            ),
             t.warn(),
         ));
     }
     if let Some(s) = &app.status {
-        spans.push(Span::raw(s.clone()));
+        spans.push(Span::raw(super::sanitize::owned(s)));
     }
     let hint = "  ? help  q back  Q quit";
     let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
@@ -137,6 +141,12 @@ fn bar(frac: f64, width: usize) -> String {
     let mut s = "█".repeat(eighths / 8);
     s.push_str(PARTS[eighths % 8]);
     s
+}
+
+/// Rows `lines` take when wrapped at `width` (an estimate: wrapping at words can add a few).
+fn wrapped(lines: &[Line], width: u16) -> usize {
+    let w = usize::from(width.max(1));
+    lines.iter().map(|l| l.width().max(1).div_ceil(w)).sum()
 }
 
 /// A figure that may be missing (or NaN): "-" then.
@@ -173,11 +183,11 @@ fn draw_pipeline(f: &mut Frame, app: &App, area: Rect) {
             } else {
                 Span::styled(format!("{} ", SPINNER[app.spinner % 4]), t.warn())
             };
-            lines.push(Line::from(vec![mark, Span::raw(s.clone())]));
+            lines.push(Line::from(vec![mark, Span::raw(super::sanitize::owned(s))]));
         }
         if let Some(e) = &p.failed {
             lines.push(Line::raw(""));
-            lines.push(Line::styled(e.clone(), t.bad()));
+            lines.push(Line::styled(super::sanitize::owned(e), t.bad()));
             lines.push(Line::raw("Q quits."));
         }
     }
@@ -272,16 +282,22 @@ fn draw_segments(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
         run.segments().len(),
         run.profiles.customers
     );
-    f.render_widget(
+    // Stateful, so the list scrolls to keep the selected segment in view.
+    let mut state = ratatui::widgets::TableState::default()
+        .with_offset(app.areas.list_offset.get())
+        .with_selected(Some(app.seg));
+    f.render_stateful_widget(
         Table::new(rows, widths)
             .header(header)
             .block(block(title, !app.profile_focus, &t)),
         list_area,
+        &mut state,
     );
+    app.areas.list_offset.set(state.offset());
     if let Some(s) = run.segments().get(app.seg) {
         let lines = profile_lines(run, s, app.seg, &t, detail_area.width);
         app.areas.page.set(detail_area.height as usize);
-        let max = lines.len().saturating_sub(1) as u16;
+        let max = wrapped(&lines, detail_area.width.saturating_sub(2)).saturating_sub(1) as u16;
         app.profile_scroll = app.profile_scroll.min(max);
         f.render_widget(
             Paragraph::new(lines)
@@ -469,24 +485,15 @@ fn draw_persona(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
             )),
         ]));
         l.push(Line::raw(""));
-        for line in super::sanitize::clean(text)
-            .split(' ')
-            .collect::<Vec<_>>()
-            .join(" ")
-            .lines()
-        {
+        for line in super::sanitize::clean_lines(text).lines() {
             l.push(Line::raw(line.to_string()));
         }
         if text.is_empty() {
             l.push(Line::styled("(waiting for the first token)", t.dim()));
         }
         // Follow the newest text.
-        let wrapped: usize = l
-            .iter()
-            .map(|x| (x.width().max(1)).div_ceil(width.max(1)))
-            .sum();
         let h = area.height.saturating_sub(2) as usize;
-        app.persona_scroll = wrapped.saturating_sub(h) as u16;
+        app.persona_scroll = wrapped(&l, width as u16).saturating_sub(h) as u16;
     } else if let Some(p) = rec {
         if app.transcript {
             transcript_lines(p, &t, &mut l);
@@ -502,7 +509,7 @@ fn draw_persona(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
     }
     app.areas.page.set(area.height as usize);
     if streaming.is_none() {
-        let max = l.len().saturating_sub(1) as u16;
+        let max = wrapped(&l, area.width.saturating_sub(2)).saturating_sub(1) as u16;
         app.persona_scroll = app.persona_scroll.min(max);
     }
     let title = match rec {
@@ -651,7 +658,7 @@ fn draw_map(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
     );
     let Load::Ready(m) = &app.members else {
         let msg = match &app.members {
-            Load::Failed(e) => e.clone(),
+            Load::Failed(e) => super::sanitize::owned(e),
             _ => "loading the projection…".into(),
         };
         f.render_widget(Paragraph::new(msg).block(block(title, true, &t)), map_area);
@@ -762,7 +769,7 @@ fn draw_members(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
     app.areas.table.set(area);
     let Load::Ready(m) = &app.members else {
         let msg = match &app.members {
-            Load::Failed(e) => e.clone(),
+            Load::Failed(e) => super::sanitize::owned(e),
             _ => "loading members…".into(),
         };
         f.render_widget(
@@ -897,7 +904,7 @@ fn draw_member(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
     let t = app.theme;
     let (Load::Ready(m), Some(d)) = (&app.members, &app.member.detail) else {
         let msg = match (&app.shop, &app.members) {
-            (Load::Failed(e), _) | (_, Load::Failed(e)) => e.clone(),
+            (Load::Failed(e), _) | (_, Load::Failed(e)) => super::sanitize::owned(e),
             _ => "reading the member's orders and reviews… (Esc cancels)".into(),
         };
         f.render_widget(
@@ -991,13 +998,20 @@ fn draw_member(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
     if review_lines.is_empty() {
         review_lines.push(Line::styled("no reviews", t.dim()));
     }
-    let scroll = |v: u16, n: usize| v.min(n.saturating_sub(1) as u16);
+    // Scroll positions are clamped to the content and kept so, so `k` after `G` moves at once.
+    let pane_w = if wide { body.width / 2 } else { body.width }.saturating_sub(2);
+    for (i, lines) in [&feature_lines, &order_lines, &review_lines]
+        .iter()
+        .enumerate()
+    {
+        let max = wrapped(lines, pane_w).saturating_sub(1) as u16;
+        app.member.scroll[i] = app.member.scroll[i].min(max);
+    }
     let s = app.member.scroll;
     let para = |lines: Vec<Line<'static>>, sc: u16| {
-        let n = lines.len();
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .scroll((scroll(sc, n), 0))
+            .scroll((sc, 0))
     };
     let monthly: Vec<u64> = d.monthly.iter().map(|(_, v)| v.round() as u64).collect();
     let spark_title = match (d.monthly.first(), d.monthly.last()) {
