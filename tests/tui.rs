@@ -651,3 +651,66 @@ fn scrolling_up_after_the_end_moves_at_once() {
     t.screen();
     assert_eq!(t.app.member.scroll[0], end - 1);
 }
+
+/// Over a slow link only changed cells go out: after the first frame, a spinner tick or a
+/// cursor move writes a small fraction of a full repaint, and an idle tick draws nothing.
+#[test]
+fn redraws_send_only_what_changed() {
+    use ratatui::backend::CrosstermBackend;
+    use ratatui::layout::Rect;
+    use ratatui::{TerminalOptions, Viewport};
+    let run = RunView::open(Path::new(RUN)).unwrap();
+    let mut app = App::new(Some(run), Keymap::default(), Theme { color: true }, false);
+    /// Counts the bytes a frame sends to the terminal.
+    #[derive(Clone)]
+    struct Counter(Arc<std::sync::atomic::AtomicUsize>);
+    impl std::io::Write for Counter {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .fetch_add(b.len(), std::sync::atomic::Ordering::Relaxed);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let bytes = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let backend = CrosstermBackend::new(Counter(bytes.clone()));
+    let mut term = Terminal::with_options(
+        backend,
+        TerminalOptions {
+            viewport: Viewport::Fixed(Rect::new(0, 0, 160, 48)),
+        },
+    )
+    .unwrap();
+    let frame = |app: &mut App, term: &mut Terminal<CrosstermBackend<Counter>>| -> usize {
+        bytes.store(0, std::sync::atomic::Ordering::Relaxed);
+        term.draw(|f| seglens::tui::view::draw(f, app)).unwrap();
+        app.dirty = false;
+        bytes.load(std::sync::atomic::Ordering::Relaxed)
+    };
+    let full = frame(&mut app, &mut term);
+    assert!(full > 160 * 48 / 2, "first frame {full} bytes");
+    // No job running: a tick changes nothing and asks for no frame.
+    let _ = app.update(Msg::Tick);
+    assert!(!app.dirty);
+    // A job running (a persona being written): the tick moves the spinners, a few cells.
+    let _ = app.update(Msg::Key(key_event("r")));
+    assert!(!app.running.is_empty());
+    frame(&mut app, &mut term);
+    let _ = app.update(Msg::Tick);
+    assert!(app.dirty);
+    let tick = frame(&mut app, &mut term);
+    assert!(tick * 20 < full, "a tick wrote {tick} of {full} bytes");
+    // In the members table a cursor move redraws two rows and the title.
+    app.members = seglens::tui::app::Load::Ready(Arc::new(Members::load(Path::new(RUN)).unwrap()));
+    let _ = app.update(Msg::Key(key_event("4")));
+    assert!(app.table.rows.as_ref().is_some_and(|r| r.len() > 10));
+    let table = frame(&mut app, &mut term);
+    let _ = app.update(Msg::Key(key_event("j")));
+    let moved = frame(&mut app, &mut term);
+    assert!(
+        moved * 5 < table,
+        "a cursor move wrote {moved} of {table} bytes"
+    );
+}
