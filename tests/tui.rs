@@ -713,4 +713,5 @@ fn redraws_send_only_what_changed() {
         moved * 5 < table,
         "a cursor move wrote {moved} of {table} bytes"
     );
+    eprintln!("bytes sent: first frame {full}, spinner tick {tick}, members frame {table}, cursor move {moved}");
 }
