@@ -143,10 +143,33 @@ fn bar(frac: f64, width: usize) -> String {
     s
 }
 
-/// Rows `lines` take when wrapped at `width` (an estimate: wrapping at words can add a few).
+/// Rows `lines` take when word-wrapped at `width`, as `Paragraph` wraps them (greedy, words
+/// longer than the width broken), so scroll limits reach the last row.
 fn wrapped(lines: &[Line], width: u16) -> usize {
+    use unicode_width::UnicodeWidthStr;
     let w = usize::from(width.max(1));
-    lines.iter().map(|l| l.width().max(1).div_ceil(w)).sum()
+    lines
+        .iter()
+        .map(|l| {
+            let text: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
+            let (mut rows, mut used) = (1usize, 0usize);
+            for word in text.split(' ') {
+                let n = word.width();
+                let need = if used == 0 { n } else { n + 1 };
+                if used + need <= w {
+                    used += need;
+                } else if n <= w {
+                    rows += 1;
+                    used = n;
+                } else {
+                    // A word wider than the row is broken across rows.
+                    rows += usize::from(used > 0) + (n - 1) / w;
+                    used = (n - 1) % w + 1;
+                }
+            }
+            rows
+        })
+        .sum()
 }
 
 /// A figure that may be missing (or NaN): "-" then.
@@ -1459,4 +1482,48 @@ pub fn file_safe(s: &str) -> String {
         })
         .take(64)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::buffer::Buffer;
+    use ratatui::widgets::Widget;
+
+    /// `wrapped` counts the rows ratatui's word wrapping really takes.
+    #[test]
+    fn wrapped_matches_paragraph_rendering() {
+        let cases: Vec<Vec<Line<'static>>> = vec![
+            vec![
+                Line::raw("aaa bbb ccc"),
+                Line::raw("x".repeat(25)),
+                Line::raw("short"),
+            ],
+            vec![Line::raw(
+                "the quick brown fox jumps over the lazy dog again and again",
+            )],
+            vec![
+                Line::raw(""),
+                Line::raw("ab cd ef gh ij kl mn op"),
+                Line::raw(""),
+            ],
+            vec![Line::raw("a verylongwordthatdoesnotfit b")],
+        ];
+        for lines in cases {
+            for width in [7u16, 10, 13] {
+                let area = Rect::new(0, 0, width, 40);
+                let mut buf = Buffer::empty(area);
+                // Mark the end of the text so trailing empty lines count.
+                let mut marked = lines.clone();
+                marked.push(Line::raw("#"));
+                Paragraph::new(marked)
+                    .wrap(Wrap { trim: false })
+                    .render(area, &mut buf);
+                let end = (0..40)
+                    .find(|&y| buf[(0, y)].symbol() == "#")
+                    .expect("marker drawn");
+                assert_eq!(wrapped(&lines, width), end as usize, "{lines:?} at {width}");
+            }
+        }
+    }
 }
