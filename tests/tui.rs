@@ -715,3 +715,33 @@ fn redraws_send_only_what_changed() {
     );
     eprintln!("bytes sent: first frame {full}, spinner tick {tick}, members frame {table}, cursor move {moved}");
 }
+
+#[test]
+fn mouse_clicks_select_rows_and_the_wheel_scrolls() {
+    use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let click = |column: u16, row: u16| {
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    let mut t = Harness::open(160, 48);
+    let s = t.screen();
+    // The third segment's row: tab bar, border and header come first.
+    let row = s.lines().position(|l| l.contains("│ 2 ")).unwrap() as u16;
+    let _ = t.app.update(click(5, row));
+    assert_eq!(t.app.seg, 2, "{s}");
+    let _ = t.app.update(Msg::Mouse(MouseEvent {
+        kind: MouseEventKind::ScrollUp,
+        column: 5,
+        row,
+        modifiers: KeyModifiers::NONE,
+    }));
+    assert_eq!(t.app.seg, 1);
+    t.key("Enter");
+    t.screen();
+    let _ = t.app.update(click(10, 1 + 1 + 1 + 4));
+    assert_eq!(t.app.table.selected, 4);
+}
