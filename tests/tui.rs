@@ -523,19 +523,15 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// `r` on the real path: SmolLM2-135M through llama.cpp writes the selected segment's persona,
-/// streamed as events, and personas.json keeps the other segments' records.
-#[test]
-fn regenerate_writes_a_real_persona_and_keeps_the_others() {
-    let tmp = tempfile::tempdir().unwrap();
-    copy_dir(Path::new("tests/fixtures/tui/run"), &tmp.path().join("run"));
-    copy_dir(
-        Path::new("tests/fixtures/tui/shop"),
-        &tmp.path().join("shop"),
-    );
-    let run_dir = tmp.path().join("run");
-    let mut t = Harness::open_at(&run_dir, 100, 30);
-    t.ctx.persona = Some(seglens::llm::writer::PersonaOptions {
+/// Real-model tests run one at a time: two llama.cpp thread pools on 2 cores slow both down.
+fn model_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Persona settings for the real test model, small and quick (no tools, one sequence).
+fn smollm_options(cache: &Path) -> seglens::llm::writer::PersonaOptions {
+    seglens::llm::writer::PersonaOptions {
         model: "smollm2-135m".into(),
         threads: 2,
         gpu_layers: None,
@@ -554,13 +550,29 @@ fn regenerate_writes_a_real_persona_and_keeps_the_others() {
         threshold: 0.8,
         tolerance: seglens::llm::grounding::Tolerance::default(),
         prompts_dir: None,
-        cache_dir: Some(tmp.path().join("cache")),
+        cache_dir: Some(cache.to_path_buf()),
         fresh: false,
         segments: None,
         max_traits: 6,
         neighbours: 2,
         cancel: None,
-    });
+    }
+}
+
+/// `r` on the real path: SmolLM2-135M through llama.cpp writes the selected segment's persona,
+/// streamed as events, and personas.json keeps the other segments' records.
+#[test]
+fn regenerate_writes_a_real_persona_and_keeps_the_others() {
+    let _one = model_lock();
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(Path::new("tests/fixtures/tui/run"), &tmp.path().join("run"));
+    copy_dir(
+        Path::new("tests/fixtures/tui/shop"),
+        &tmp.path().join("shop"),
+    );
+    let run_dir = tmp.path().join("run");
+    let mut t = Harness::open_at(&run_dir, 100, 30);
+    t.ctx.persona = Some(smollm_options(&tmp.path().join("cache")));
     t.key("j");
     let seg = t.app.segment_id().unwrap();
     let before = t.app.run.as_ref().unwrap().personas.clone();
@@ -573,6 +585,11 @@ fn regenerate_writes_a_real_persona_and_keeps_the_others() {
     let now = t.app.run.as_ref().unwrap().personas.clone();
     assert_eq!(now[&seg].written_by, "model-written");
     assert!(t.screen().contains(&now[&seg].persona.name));
+
+    // `t`: the transcript of that conversation.
+    t.key("t");
+    let s = t.screen();
+    assert!(s.contains("Conversation") && s.contains("[system]"), "{s}");
 
     let file: seglens::llm::writer::PersonaRun =
         serde_json::from_slice(&std::fs::read(run_dir.join("personas.json")).unwrap()).unwrap();
@@ -744,4 +761,77 @@ fn mouse_clicks_select_rows_and_the_wheel_scrolls() {
     t.screen();
     let _ = t.app.update(click(10, 1 + 1 + 1 + 4));
     assert_eq!(t.app.table.selected, 4);
+}
+
+/// Esc while the real model writes: generation stops, nothing is written, the UI goes on.
+#[test]
+fn esc_stops_a_real_persona_being_written() {
+    let _one = model_lock();
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(Path::new("tests/fixtures/tui/run"), &tmp.path().join("run"));
+    copy_dir(
+        Path::new("tests/fixtures/tui/shop"),
+        &tmp.path().join("shop"),
+    );
+    let run_dir = tmp.path().join("run");
+    let before = std::fs::read(run_dir.join("personas.json")).unwrap();
+    let run = RunView::open(&run_dir).unwrap();
+    let mut app = App::new(Some(run), Keymap::default(), Theme { color: false }, false);
+    let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let ctx = Arc::new(JobContext {
+        persona: Some(smollm_options(&tmp.path().join("cache"))),
+        segment: None,
+    });
+    tx.send(Msg::Key(key_event("r"))).unwrap();
+    {
+        // Give up after two minutes whatever happens.
+        let tx = tx.clone();
+        rt.spawn(async move {
+            tokio::time::sleep(Duration::from_secs(120)).await;
+            let _ = tx.send(Msg::Key(key_event("Q")));
+        });
+    }
+    let keys = tx.clone();
+    let (mut esc_sent, mut cancelled_seen) = (false, false);
+    rt.block_on(async {
+        seglens::tui::event_loop(
+            &mut term,
+            &mut app,
+            rx,
+            tx,
+            ctx,
+            Duration::from_millis(16),
+            &mut |_| {},
+            &mut |b| {
+                let f: String = b.content().iter().map(|c| c.symbol()).collect();
+                if !esc_sent && f.contains("characters so far") && !f.contains("(0 characters") {
+                    esc_sent = true;
+                    let _ = keys.send(Msg::Key(key_event("Esc")));
+                } else if esc_sent && !cancelled_seen && f.contains("cancelled") {
+                    cancelled_seen = true;
+                    let _ = keys.send(Msg::Key(key_event("Q")));
+                }
+            },
+        )
+        .await
+        .unwrap();
+    });
+    assert!(esc_sent, "no streamed text was drawn");
+    assert!(cancelled_seen, "the UI never said the job was cancelled");
+    assert!(app.persona_job.is_none() && app.streaming.is_empty());
+    assert_eq!(
+        app.screen(),
+        Screen::Persona,
+        "Esc cancelled instead of going back"
+    );
+    assert_eq!(
+        std::fs::read(run_dir.join("personas.json")).unwrap(),
+        before
+    );
 }
