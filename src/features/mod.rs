@@ -8,6 +8,7 @@
 //! return rates without orders; mean rating without rated reviews) are NaN, not 0: a customer who
 //! never bought has no return rate. Profiles leave them out of means; scaling imputes the median.
 
+pub mod filter;
 mod rfm;
 pub mod scale;
 

@@ -314,29 +314,24 @@ fn members(data: &RunData, s: &SegmentProfile, filter: &str) -> Result<String, S
         .members
         .as_ref()
         .ok_or("this run has no per-customer tables to filter")?;
-    let (name, op, value) = parse_filter(filter)?;
-    let test: Box<dyn Fn(usize) -> bool> = if name == "value_tier" {
-        if op != '=' {
-            return Err("value_tier takes '=' (value_tier=high)".into());
+    let mut tests: Vec<Box<dyn Fn(usize) -> bool + '_>> = Vec::new();
+    for c in crate::features::filter::parse(filter)? {
+        if c.column == "value_tier" {
+            tests.push(Box::new(move |i| c.holds_text(&m.value_tier[i])));
+            continue;
         }
-        Box::new(move |i| m.value_tier[i].eq_ignore_ascii_case(&value))
-    } else {
         let col = m
             .numeric
-            .get(&name)
-            .ok_or_else(|| format!("there is no numeric feature {name}"))?;
-        let x: f64 = value
-            .parse()
-            .map_err(|_| format!("'{value}' is not a number"))?;
-        Box::new(move |i| match op {
-            '>' => col[i] > x,
-            '<' => col[i] < x,
-            _ => (col[i] - x).abs() < 1e-9,
-        })
-    };
+            .get(&c.column)
+            .ok_or_else(|| format!("there is no numeric feature {}", c.column))?;
+        let x = c
+            .number()
+            .ok_or_else(|| format!("'{}' is not a number", c.value))?;
+        tests.push(Box::new(move |i| c.holds_num(col[i], x)));
+    }
     let (mut hit, mut size, mut all_hit) = (0usize, 0usize, 0usize);
     for i in 0..m.segment.len() {
-        let t = test(i);
+        let t = tests.iter().all(|t| t(i));
         all_hit += usize::from(t);
         if m.segment[i] == s.id {
             size += 1;
@@ -350,22 +345,6 @@ fn members(data: &RunData, s: &SegmentProfile, filter: &str) -> Result<String, S
         pct(hit as f64 / size.max(1) as f64),
         pct(all_hit as f64 / n as f64)
     ))
-}
-
-fn parse_filter(f: &str) -> Result<(String, char, String), String> {
-    let pos = f
-        .find(['>', '<', '='])
-        .ok_or_else(|| format!("filter '{f}' needs an operator: FEATURE>VALUE, < or ="))?;
-    let op = f[pos..].chars().next().unwrap_or('=');
-    let name = f[..pos].trim().to_string();
-    let value = f[pos + op.len_utf8()..]
-        .trim()
-        .trim_matches('"')
-        .to_string();
-    if name.is_empty() || value.is_empty() {
-        return Err(format!("filter '{f}' needs a feature and a value"));
-    }
-    Ok((name, op, value))
 }
 
 #[cfg(test)]
@@ -383,16 +362,6 @@ mod tests {
             }
         );
         assert!(Call::parse(r#"{"tool":"rm -rf"}"#).is_err());
-    }
-
-    #[test]
-    fn filters_parse() {
-        assert_eq!(
-            parse_filter("monetary > 500").unwrap(),
-            ("monetary".into(), '>', "500".into())
-        );
-        assert!(parse_filter("monetary").is_err());
-        assert!(parse_filter(">5").is_err());
     }
 
     #[test]

@@ -13,6 +13,7 @@ use polars::prelude::*;
 
 use super::sanitize::{in_place, lines_in_place, owned};
 use crate::config::Config;
+use crate::features::filter::{self, Condition};
 use crate::llm::persona::PersonaRecord;
 use crate::llm::writer::{PersonaMeta, PersonaRun};
 use crate::profile::{Profiles, SegmentProfile};
@@ -427,10 +428,14 @@ impl Members {
         let mut rows: Vec<u32> = match filter.map(str::trim).filter(|f| !f.is_empty()) {
             None => base.to_vec(),
             Some(f) => {
-                let conds = parse_filter(f, self)?;
+                let conds = self.conditions(f)?;
                 base.iter()
                     .copied()
-                    .filter(|&r| conds.iter().all(|c| c.matches(self, r as usize)))
+                    .filter(|&r| {
+                        conds
+                            .iter()
+                            .all(|(col, c, n)| self.holds(*col, c, *n, r as usize))
+                    })
                     .collect()
             }
         };
@@ -462,6 +467,36 @@ impl Members {
         Ok(rows)
     }
 
+    /// A filter's conditions with their column index and, for numeric columns, the number.
+    fn conditions(&self, f: &str) -> Result<Vec<(usize, Condition, Option<f64>)>, String> {
+        filter::parse(f)?
+            .into_iter()
+            .map(|c| {
+                let col = self
+                    .columns
+                    .iter()
+                    .position(|m| m.name == c.column)
+                    .ok_or_else(|| format!("no column '{}' in the members table", c.column))?;
+                let n = c.number();
+                if matches!(self.columns[col].data, ColumnData::Num(_)) && n.is_none() {
+                    return Err(format!(
+                        "'{}' is numeric: compare it with a number, not '{}'",
+                        c.column, c.value
+                    ));
+                }
+                Ok((col, c, n))
+            })
+            .collect()
+    }
+
+    fn holds(&self, col: usize, c: &Condition, n: Option<f64>, row: usize) -> bool {
+        match (&self.columns[col].data, n) {
+            (ColumnData::Num(v), Some(n)) => c.holds_num(v[row], n),
+            (ColumnData::Text(v), _) => c.holds_text(&v[row]),
+            (ColumnData::Num(_), None) => false,
+        }
+    }
+
     /// Positions in `rows` whose customer id or any text cell contains `needle` (case-insensitive).
     pub fn search(&self, rows: &[u32], needle: &str) -> Vec<usize> {
         let needle = needle.to_lowercase();
@@ -483,81 +518,6 @@ impl Members {
             .map(|(i, _)| i)
             .collect()
     }
-}
-
-/// One condition of a members filter.
-#[derive(Debug, Clone)]
-struct Cond {
-    col: usize,
-    op: &'static str,
-    num: Option<f64>,
-    text: String,
-}
-
-impl Cond {
-    fn matches(&self, m: &Members, row: usize) -> bool {
-        match (&m.columns[self.col].data, self.num) {
-            (ColumnData::Num(v), Some(n)) => {
-                let x = v[row];
-                !x.is_nan()
-                    && match self.op {
-                        ">" => x > n,
-                        ">=" => x >= n,
-                        "<" => x < n,
-                        "<=" => x <= n,
-                        "!=" => (x - n).abs() > 1e-9,
-                        _ => (x - n).abs() <= 1e-9,
-                    }
-            }
-            (ColumnData::Text(v), _) => {
-                let eq = v[row].eq_ignore_ascii_case(&self.text);
-                match self.op {
-                    "!=" => !eq,
-                    "~" => v[row].to_lowercase().contains(&self.text.to_lowercase()),
-                    _ => eq,
-                }
-            }
-            (ColumnData::Num(_), None) => false,
-        }
-    }
-}
-
-fn parse_filter(f: &str, m: &Members) -> Result<Vec<Cond>, String> {
-    const OPS: [&str; 7] = [">=", "<=", "!=", ">", "<", "=", "~"];
-    let mut out = Vec::new();
-    for part in f.split(',').flat_map(|p| p.split(" and ")) {
-        let part = part.trim();
-        if part.is_empty() {
-            continue;
-        }
-        let Some((at, op)) = OPS
-            .iter()
-            .filter_map(|op| part.find(op).map(|i| (i, *op)))
-            .min_by_key(|(i, op)| (*i, std::cmp::Reverse(op.len())))
-        else {
-            return Err(format!(
-                "'{part}' is not a condition: write column>number, column=value or column~text"
-            ));
-        };
-        let name = part[..at].trim();
-        let value = part[at + op.len()..].trim().trim_matches('"');
-        let Some(col) = m.columns.iter().position(|c| c.name == name) else {
-            return Err(format!("no column '{name}' in the members table"));
-        };
-        let num = value.parse::<f64>().ok();
-        if matches!(m.columns[col].data, ColumnData::Num(_)) && num.is_none() {
-            return Err(format!(
-                "'{name}' is numeric: compare it with a number, not '{value}'"
-            ));
-        }
-        out.push(Cond {
-            col,
-            op,
-            num,
-            text: value.to_string(),
-        });
-    }
-    Ok(out)
 }
 
 /// One order line of a member.
