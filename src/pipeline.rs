@@ -266,40 +266,32 @@ pub fn personas(
 ) -> Result<crate::llm::writer::PersonaRun, PipelineError> {
     let data = crate::llm::tools::RunData::load(run_dir)?;
     let run = crate::llm::writer::write(&data, opts, events)?;
-    if opts.segments.is_some() {
-        let mut all = run.clone();
-        keep_other_personas(run_dir, &data, &mut all);
-        report::personas::write(run_dir, &all, &data)?;
-    } else {
-        report::personas::write(run_dir, &run, &data)?;
-    }
+    let all = match opts.segments {
+        Some(_) => std::borrow::Cow::Owned(with_other_personas(run_dir, &data, run.clone())),
+        None => std::borrow::Cow::Borrowed(&run),
+    };
+    report::personas::write(run_dir, &all, &data)?;
     Ok(run)
 }
 
 /// A run for some segments only keeps the personas.json records of the others, when they were
 /// written for the same run data (the files are rewritten whole).
-fn keep_other_personas(
+fn with_other_personas(
     run_dir: &std::path::Path,
     data: &crate::llm::tools::RunData,
-    run: &mut crate::llm::writer::PersonaRun,
-) {
-    let Ok(bytes) = std::fs::read(run_dir.join(report::personas::PERSONAS)) else {
-        return;
-    };
-    let Ok(old) = serde_json::from_slice::<crate::llm::writer::PersonaRun>(&bytes) else {
-        return;
-    };
-    let known: Vec<i32> = data.profiles.segments.iter().map(|s| s.id).collect();
-    for p in old.personas {
+    mut run: crate::llm::writer::PersonaRun,
+) -> crate::llm::writer::PersonaRun {
+    let old = std::fs::read(run_dir.join(report::personas::PERSONAS))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<crate::llm::writer::PersonaRun>(&b).ok());
+    for p in old.map(|o| o.personas).unwrap_or_default() {
         let same = data.segment(p.segment).is_some_and(|s| s.size == p.size);
-        if same
-            && known.contains(&p.segment)
-            && !run.personas.iter().any(|q| q.segment == p.segment)
-        {
+        if same && !run.personas.iter().any(|q| q.segment == p.segment) {
             run.personas.push(p);
         }
     }
     run.personas.sort_by_key(|p| p.segment);
+    run
 }
 
 /// Appends the text block to the clustering matrix, scaled so that its total variance among

@@ -523,6 +523,18 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// A writable copy of the fixture run and its shop: (the temporary folder, the run in it).
+fn fixture_copy() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(Path::new(RUN), &tmp.path().join("run"));
+    copy_dir(
+        Path::new("tests/fixtures/tui/shop"),
+        &tmp.path().join("shop"),
+    );
+    let run = tmp.path().join("run");
+    (tmp, run)
+}
+
 /// Real-model tests run one at a time: two llama.cpp thread pools on 2 cores slow both down.
 fn model_lock() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -564,13 +576,7 @@ fn smollm_options(cache: &Path) -> seglens::llm::writer::PersonaOptions {
 #[test]
 fn regenerate_writes_a_real_persona_and_keeps_the_others() {
     let _one = model_lock();
-    let tmp = tempfile::tempdir().unwrap();
-    copy_dir(Path::new("tests/fixtures/tui/run"), &tmp.path().join("run"));
-    copy_dir(
-        Path::new("tests/fixtures/tui/shop"),
-        &tmp.path().join("shop"),
-    );
-    let run_dir = tmp.path().join("run");
+    let (tmp, run_dir) = fixture_copy();
     let mut t = Harness::open_at(&run_dir, 100, 30);
     t.ctx.persona = Some(smollm_options(&tmp.path().join("cache")));
     t.key("j");
@@ -767,13 +773,7 @@ fn mouse_clicks_select_rows_and_the_wheel_scrolls() {
 #[test]
 fn esc_stops_a_real_persona_being_written() {
     let _one = model_lock();
-    let tmp = tempfile::tempdir().unwrap();
-    copy_dir(Path::new("tests/fixtures/tui/run"), &tmp.path().join("run"));
-    copy_dir(
-        Path::new("tests/fixtures/tui/shop"),
-        &tmp.path().join("shop"),
-    );
-    let run_dir = tmp.path().join("run");
+    let (tmp, run_dir) = fixture_copy();
     let before = std::fs::read(run_dir.join("personas.json")).unwrap();
     let run = RunView::open(&run_dir).unwrap();
     let mut app = App::new(Some(run), Keymap::default(), Theme { color: false }, false);

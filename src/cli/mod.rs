@@ -368,9 +368,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let opts = persona_options(&config, &args.persona, seed, threads)?;
             if args.tui {
                 if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
-                    let (req, _) = segment_request(&args.segment, true)?;
+                    let req = segment_request(&args.segment, true)?;
                     let tui = crate::tui::TuiOptions {
-                        run_dir: None,
+                        run: None,
                         config: req.config.tui.clone(),
                         context: crate::tui::jobs::JobContext {
                             persona: Some(opts),
@@ -387,7 +387,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Tui(args) => {
             // A wrong directory or config is reported before the terminal is touched.
-            crate::tui::model::RunView::open(&args.run)?;
+            let view = crate::tui::model::RunView::open(&args.run)?;
             let config = load_config(args.config.as_deref(), true)?;
             if !(std::io::stdout().is_terminal() && std::io::stdin().is_terminal()) {
                 return Err(crate::config::ConfigError::Invalid {
@@ -407,10 +407,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 fresh: false,
                 prompts: None,
             };
-            let seed = read_run_seed(&args.run).unwrap_or(config.seed);
-            let opts = persona_options(&config, &persona, seed, args.threads)?;
+            let opts = persona_options(
+                &config,
+                &persona,
+                view.seed.unwrap_or(config.seed),
+                args.threads,
+            )?;
             let tui = crate::tui::TuiOptions {
-                run_dir: Some(args.run.clone()),
+                run: Some(view),
                 config: config.tui.clone(),
                 context: crate::tui::jobs::JobContext {
                     persona: Some(opts),
@@ -588,11 +592,8 @@ fn personas(
     Ok(())
 }
 
-/// The request `segment` would run, and its thread count.
-fn segment_request(
-    args: &SegmentArgs,
-    quiet: bool,
-) -> anyhow::Result<(SegmentRequest, Option<usize>)> {
+/// The request `segment` runs.
+fn segment_request(args: &SegmentArgs, quiet: bool) -> anyhow::Result<SegmentRequest> {
     let mut config = load_config(args.config.as_deref(), quiet)?;
     if let Some(k) = args.k {
         config.cluster.k = k;
@@ -619,11 +620,11 @@ fn segment_request(
         out: args.out.clone(),
         config,
     };
-    Ok((req, args.text.threads))
+    Ok(req)
 }
 
 fn segment(args: SegmentArgs, quiet: bool, print: bool) -> anyhow::Result<()> {
-    let (req, _) = segment_request(&args, quiet)?;
+    let req = segment_request(&args, quiet)?;
     let reporter = Reporter::new(quiet);
     let result = with_threads(args.text.threads, || {
         pipeline::segment(&req, &|p| reporter.report(p))

@@ -37,30 +37,46 @@ struct Members {
 /// Problems reading a run directory.
 #[derive(Debug, thiserror::Error)]
 pub enum RunDataError {
-    #[error("{path} is missing: --run must be a directory written by `seglens segment`")]
+    #[error(
+        "{path} is missing: pass a run directory written by `seglens segment` or `seglens run`"
+    )]
     Missing { path: PathBuf },
     #[error("cannot read {path}: {message}; re-run `seglens segment` to rewrite it")]
     Read { path: PathBuf, message: String },
 }
 
+impl RunDataError {
+    /// A failed read of `path`: missing, or unreadable with the reason.
+    pub fn io(path: &Path, e: std::io::Error) -> Self {
+        match e.kind() {
+            std::io::ErrorKind::NotFound => Self::Missing {
+                path: path.to_path_buf(),
+            },
+            _ => Self::read(path, e),
+        }
+    }
+
+    /// `path` is there but its content is unusable.
+    pub fn read(path: &Path, e: impl std::fmt::Display) -> Self {
+        Self::Read {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// A run's `segments.json`, parsed, with its bytes (for fingerprints).
+pub fn read_profiles(dir: &Path) -> Result<(Profiles, Vec<u8>), RunDataError> {
+    let path = dir.join(SEGMENTS);
+    let bytes = std::fs::read(&path).map_err(|e| RunDataError::io(&path, e))?;
+    let profiles = serde_json::from_slice(&bytes).map_err(|e| RunDataError::read(&path, e))?;
+    Ok((profiles, bytes))
+}
+
 impl RunData {
     /// Reads `segments.json` and, when present, the per-customer tables of a run.
     pub fn load(dir: &Path) -> Result<Self, RunDataError> {
-        let seg_path = dir.join(SEGMENTS);
-        let bytes = std::fs::read(&seg_path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => RunDataError::Missing {
-                path: seg_path.clone(),
-            },
-            _ => RunDataError::Read {
-                path: seg_path.clone(),
-                message: e.to_string(),
-            },
-        })?;
-        let profiles: Profiles =
-            serde_json::from_slice(&bytes).map_err(|e| RunDataError::Read {
-                path: seg_path.clone(),
-                message: e.to_string(),
-            })?;
+        let (profiles, bytes) = read_profiles(dir)?;
         // Each parquet file is read once: hashed for the fingerprint, then parsed.
         let mut all = bytes;
         let [assignments, features] = [ASSIGNMENTS, FEATURES].map(|f| {

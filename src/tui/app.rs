@@ -344,8 +344,7 @@ impl App {
             self.load_members(&mut fx);
         } else {
             self.pipeline = Some(PipelineView::default());
-            let job = self.job(JobKind::Pipeline, "segmenting", true);
-            fx.push(job);
+            self.spawn(&mut fx, JobKind::Pipeline, "segmenting", true);
         }
         fx
     }
@@ -354,7 +353,14 @@ impl App {
         self.stack.last().copied().unwrap_or(Screen::Segments)
     }
 
-    fn job(&mut self, kind: JobKind, label: &str, cancellable: bool) -> Effect {
+    /// Registers a job (status line, Esc) and queues it for the runtime.
+    fn spawn(
+        &mut self,
+        fx: &mut Vec<Effect>,
+        kind: JobKind,
+        label: &str,
+        cancellable: bool,
+    ) -> JobId {
         let id = self.next_job;
         self.next_job += 1;
         let cancel = Arc::new(AtomicBool::new(false));
@@ -366,31 +372,21 @@ impl App {
                 cancellable,
             },
         );
-        Effect::Spawn(Job { id, cancel, kind })
+        fx.push(Effect::Spawn(Job { id, cancel, kind }));
+        id
     }
 
     fn load_members(&mut self, fx: &mut Vec<Effect>) {
         if let Some(run) = &self.run {
             let dir = run.dir.clone();
-            let e = self.job(JobKind::LoadMembers(dir), "loading members", false);
-            if let Effect::Spawn(j) = &e {
-                self.members = Load::Loading(j.id);
-            }
-            fx.push(e);
+            let id = self.spawn(fx, JobKind::LoadMembers(dir), "loading members", false);
+            self.members = Load::Loading(id);
         }
-    }
-
-    /// Segment ids in list order.
-    pub fn segment_ids(&self) -> Vec<i32> {
-        self.run
-            .as_ref()
-            .map(|r| r.segments().iter().map(|s| s.id).collect())
-            .unwrap_or_default()
     }
 
     /// The selected segment's id.
     pub fn segment_id(&self) -> Option<i32> {
-        self.segment_ids().get(self.seg).copied()
+        Some(self.run.as_ref()?.segments().get(self.seg)?.id)
     }
 
     fn segment_count(&self) -> usize {
@@ -622,10 +618,14 @@ impl App {
             return;
         }
         self.regenerations += 1;
-        let base = run.persona_meta.as_ref().map_or(run.seed, |m| m.seed);
+        let base = run
+            .persona_meta
+            .as_ref()
+            .map_or(run.seed.unwrap_or_default(), |m| m.seed);
         let seed = base.wrapping_add(self.regenerations.wrapping_mul(0x9E37_79B9));
         self.streaming.insert(seg, String::new());
-        let e = self.job(
+        let id = self.spawn(
+            fx,
             JobKind::Personas {
                 run_dir: run.dir.clone(),
                 segments: Some(vec![seg]),
@@ -635,10 +635,7 @@ impl App {
             PERSONA_LABEL,
             true,
         );
-        if let Effect::Spawn(j) = &e {
-            self.persona_job = Some(j.id);
-        }
-        fx.push(e);
+        self.persona_job = Some(id);
         if self.screen() != Screen::Persona {
             self.stack.truncate(1);
             self.stack.push(Screen::Persona);
@@ -754,7 +751,8 @@ impl App {
     fn requery(&mut self, m: &Arc<Members>, fx: &mut Vec<Effect>) {
         // Matches of a search still running refer to the old row order.
         self.table.search_job = None;
-        let e = self.job(
+        let id = self.spawn(
+            fx,
             JobKind::Query {
                 members: m.clone(),
                 segment: self.table.segment,
@@ -764,10 +762,7 @@ impl App {
             "sorting and filtering",
             false,
         );
-        if let Effect::Spawn(j) = &e {
-            self.table.query_job = Some(j.id);
-        }
-        fx.push(e);
+        self.table.query_job = Some(id);
     }
 
     fn jump_match(&mut self, forward: bool) {
@@ -831,7 +826,8 @@ impl App {
                         }
                         self.table.search = Some(needle.clone());
                         if let Some(rows) = self.table.rows.clone() {
-                            let e = self.job(
+                            let id = self.spawn(
+                                fx,
                                 JobKind::Search {
                                     members: m,
                                     rows,
@@ -840,10 +836,7 @@ impl App {
                                 "searching",
                                 false,
                             );
-                            if let Effect::Spawn(j) = &e {
-                                self.table.search_job = Some(j.id);
-                            }
-                            fx.push(e);
+                            self.table.search_job = Some(id);
                         }
                     }
                 }
@@ -868,11 +861,13 @@ impl App {
             Load::Loading(_) => {}
             _ => {
                 if let Some(run) = self.run.clone() {
-                    let e = self.job(JobKind::LoadShop(run), "reading orders and reviews", true);
-                    if let Effect::Spawn(j) = &e {
-                        self.shop = Load::Loading(j.id);
-                    }
-                    fx.push(e);
+                    let id = self.spawn(
+                        fx,
+                        JobKind::LoadShop(run),
+                        "reading orders and reviews",
+                        true,
+                    );
+                    self.shop = Load::Loading(id);
                 }
             }
         }
@@ -890,11 +885,8 @@ impl App {
             members: members.clone(),
             row: self.member.row,
         };
-        let e = self.job(kind, "reading the member", false);
-        if let Effect::Spawn(j) = &e {
-            self.member.job = Some(j.id);
-        }
-        fx.push(e);
+        let id = self.spawn(fx, kind, "reading the member", false);
+        self.member.job = Some(id);
     }
 
     fn member_key(&mut self, a: Action) {
@@ -1187,11 +1179,12 @@ impl App {
 
     fn write_all_personas(&mut self, fx: &mut Vec<Effect>) {
         let Some(run) = &self.run else { return };
-        let (dir, seed) = (run.dir.clone(), run.seed);
+        let (dir, seed) = (run.dir.clone(), run.seed.unwrap_or_default());
         for s in run.segments().iter().filter(|s| s.id >= 0) {
             self.streaming.insert(s.id, String::new());
         }
-        let e = self.job(
+        let id = self.spawn(
+            fx,
             JobKind::Personas {
                 run_dir: dir,
                 segments: None,
@@ -1201,10 +1194,7 @@ impl App {
             PERSONA_LABEL,
             true,
         );
-        if let Effect::Spawn(j) = &e {
-            self.persona_job = Some(j.id);
-        }
-        fx.push(e);
+        self.persona_job = Some(id);
     }
 
     /// What `y` copies on the current screen.
@@ -1288,7 +1278,8 @@ impl App {
                 )
             }
         };
-        let e = self.job(
+        self.spawn(
+            fx,
             JobKind::Export {
                 path: dir.join(name),
                 content,
@@ -1296,6 +1287,5 @@ impl App {
             "exporting",
             false,
         );
-        fx.push(e);
     }
 }

@@ -50,20 +50,18 @@ pub enum TuiError {
 /// What to open.
 #[derive(Debug, Clone)]
 pub struct TuiOptions {
-    /// A finished run; `None` with `context.segment` set runs the pipeline first.
-    pub run_dir: Option<PathBuf>,
+    /// A finished run, opened by the caller (so a wrong directory is reported before the
+    /// terminal is touched); `None` with `context.segment` set runs the pipeline first.
+    pub run: Option<model::RunView>,
     pub config: crate::config::TuiConfig,
     pub context: JobContext,
     /// Write every segment's persona once the pipeline is done.
     pub personas_after_pipeline: bool,
 }
 
-/// Builds the App for `opts` (the run's small files are read here, before the first frame).
-pub fn build_app(opts: &TuiOptions) -> Result<App, TuiError> {
-    let run = match &opts.run_dir {
-        Some(d) => Some(model::RunView::open(d)?),
-        None => None,
-    };
+/// Builds the App for `opts`.
+fn build_app(opts: &mut TuiOptions) -> Result<App, TuiError> {
+    let run = opts.run.take();
     let keys = keys::Keymap::with_overrides(&opts.config.keys).map_err(TuiError::Keys)?;
     let mut app = App::new(run, keys, theme::Theme::from_env(), opts.config.mouse);
     app.personas_after_pipeline = opts.personas_after_pipeline;
@@ -93,8 +91,8 @@ impl Drop for TerminalGuard {
 }
 
 /// Runs the UI in the current terminal until the user quits.
-pub fn run(opts: TuiOptions) -> Result<(), TuiError> {
-    let mut app = build_app(&opts)?;
+pub fn run(mut opts: TuiOptions) -> Result<(), TuiError> {
+    let mut app = build_app(&mut opts)?;
     let prev: Arc<dyn Fn(&std::panic::PanicHookInfo<'_>) + Send + Sync> =
         Arc::from(std::panic::take_hook());
     let hook = prev.clone();

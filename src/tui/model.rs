@@ -15,27 +15,24 @@ use super::sanitize::{in_place, lines_in_place, owned};
 use crate::config::Config;
 use crate::features::filter::{self, Condition};
 use crate::llm::persona::PersonaRecord;
+use crate::llm::tools::{read_profiles, RunDataError};
 use crate::llm::writer::{PersonaMeta, PersonaRun};
 use crate::profile::{Profiles, SegmentProfile};
 use crate::report::personas::PERSONAS;
-use crate::report::{ASSIGNMENTS, FEATURES, RUN, SEGMENTS};
+use crate::report::{ASSIGNMENTS, FEATURES, RUN};
 
-/// Problems opening a run for the UI.
+/// Problems opening a run for the UI: the run's own files (as the persona writer reports them),
+/// or the shop's tables it was made from.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
-    #[error("{path} is missing: pass a directory written by `seglens segment` or `seglens run`")]
-    Missing { path: PathBuf },
-    #[error("cannot read {path}: {message}; re-run `seglens segment` to rewrite it")]
-    Read { path: PathBuf, message: String },
+    #[error(transparent)]
+    Run(#[from] RunDataError),
     #[error("the run has no data directory to read orders and reviews from ({0}); it was moved or deleted")]
     NoData(String),
 }
 
 fn read_err(path: &Path, e: impl std::fmt::Display) -> ModelError {
-    ModelError::Read {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    }
+    RunDataError::read(path, e).into()
 }
 
 /// Clustering quality as the run recorded it.
@@ -55,7 +52,8 @@ pub struct RunView {
     pub dir: PathBuf,
     pub profiles: Profiles,
     pub quality: Quality,
-    pub seed: u64,
+    /// The run's seed (run.json), the default seed of its personas.
+    pub seed: Option<u64>,
     /// The shop's tables (for a member's orders and reviews), when the run recorded them.
     pub data_dir: Option<PathBuf>,
     /// The run's own configuration, to read its data the way it was read.
@@ -67,15 +65,7 @@ pub struct RunView {
 impl RunView {
     /// Reads `segments.json`, `run.json` and, when present, `personas.json`.
     pub fn open(dir: &Path) -> Result<Self, ModelError> {
-        let seg_path = dir.join(SEGMENTS);
-        let bytes = std::fs::read(&seg_path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => ModelError::Missing {
-                path: seg_path.clone(),
-            },
-            _ => read_err(&seg_path, e),
-        })?;
-        let mut profiles: Profiles =
-            serde_json::from_slice(&bytes).map_err(|e| read_err(&seg_path, e))?;
+        let (mut profiles, _) = read_profiles(dir)?;
         for s in &mut profiles.segments {
             clean_profile(s);
         }
@@ -106,7 +96,7 @@ impl RunView {
             dir: dir.to_path_buf(),
             profiles,
             quality,
-            seed: run["seed"].as_u64().unwrap_or(0),
+            seed: run["seed"].as_u64(),
             data_dir,
             config,
             personas: BTreeMap::new(),
@@ -279,10 +269,7 @@ impl Members {
     pub fn load(dir: &Path) -> Result<Self, ModelError> {
         let read = |name: &str| -> Result<DataFrame, ModelError> {
             let path = dir.join(name);
-            let file = std::fs::File::open(&path).map_err(|e| match e.kind() {
-                std::io::ErrorKind::NotFound => ModelError::Missing { path: path.clone() },
-                _ => read_err(&path, e),
-            })?;
+            let file = std::fs::File::open(&path).map_err(|e| RunDataError::io(&path, e))?;
             ParquetReader::new(file)
                 .finish()
                 .map_err(|e| read_err(&path, e))

@@ -257,12 +257,10 @@ fn draw_segments(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
                 }),
                 Cell::from(Span::styled(bar(s.share / max_share, bar_w), t.segment(i))),
                 Cell::from(format!("{:>5}", pct(s.share))),
+                Cell::from(tier(s)),
             ];
             if wide {
-                cells.push(Cell::from(tier(s)));
                 cells.push(Cell::from(s.traits.first().cloned().unwrap_or_default()));
-            } else {
-                cells.push(Cell::from(tier(s)));
             }
             let row = Row::new(cells);
             if i == app.seg {
@@ -276,30 +274,24 @@ fn draw_segments(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
             }
         })
         .collect();
-    let widths: Vec<Constraint> = if wide {
-        vec![
-            Constraint::Length(2),
-            Constraint::Length(22),
-            Constraint::Length(bar_w as u16 + 1),
-            Constraint::Length(6),
-            Constraint::Length(8),
-            Constraint::Fill(1),
-        ]
-    } else {
-        vec![
-            Constraint::Length(2),
-            Constraint::Fill(1),
-            Constraint::Length(bar_w as u16 + 1),
-            Constraint::Length(6),
-            Constraint::Length(8),
-        ]
-    };
-    let header = Row::new(if wide {
-        vec!["id", "segment", "size", "share", "tier", "sets it apart"]
-    } else {
-        vec!["id", "segment", "size", "share", "tier"]
-    })
-    .style(t.dim());
+    // Wide: the name gets a fixed width and the strongest trait the rest; narrow: no trait.
+    let mut widths = vec![
+        Constraint::Length(2),
+        if wide {
+            Constraint::Length(22)
+        } else {
+            Constraint::Fill(1)
+        },
+        Constraint::Length(bar_w as u16 + 1),
+        Constraint::Length(6),
+        Constraint::Length(8),
+    ];
+    let mut titles = vec!["id", "segment", "size", "share", "tier"];
+    if wide {
+        widths.push(Constraint::Fill(1));
+        titles.push("sets it apart");
+    }
+    let header = Row::new(titles).style(t.dim());
     let title = format!(
         " {} segments · {} customers ",
         run.segments().len(),
