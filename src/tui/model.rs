@@ -258,6 +258,8 @@ pub struct Members {
     pub by_segment: BTreeMap<i32, Arc<Vec<u32>>>,
     /// A deterministic sample of at most [`MAP_POINTS`] rows for the map.
     pub map_sample: Vec<u32>,
+    /// x min, x max, y min, y max of the sample (the whole map).
+    pub map_bounds: [f64; 4],
     index: HashMap<String, u32>,
 }
 
@@ -370,7 +372,8 @@ impl Members {
         }
         let n = ids.len();
         let step = n.div_ceil(MAP_POINTS).max(1);
-        let map_sample = (0..n).step_by(step).map(|i| i as u32).collect();
+        let map_sample: Vec<u32> = (0..n).step_by(step).map(|i| i as u32).collect();
+        let map_bounds = bounds(&map_sample, &x, &y);
         Ok(Self {
             ids,
             segment,
@@ -379,6 +382,7 @@ impl Members {
             columns,
             by_segment: by.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
             map_sample,
+            map_bounds,
             index,
         })
     }
@@ -504,6 +508,20 @@ impl Members {
             })
             .map(|(i, _)| i)
             .collect()
+    }
+}
+
+/// Extent of the points `rows`; the unit square around 0 when there are none.
+fn bounds(rows: &[u32], x: &[f32], y: &[f32]) -> [f64; 4] {
+    let mut b = [f64::MAX, f64::MIN, f64::MAX, f64::MIN];
+    for &r in rows {
+        let (px, py) = (f64::from(x[r as usize]), f64::from(y[r as usize]));
+        b = [b[0].min(px), b[1].max(px), b[2].min(py), b[3].max(py)];
+    }
+    if b[0] > b[1] {
+        [-1.0, 1.0, -1.0, 1.0]
+    } else {
+        b
     }
 }
 
@@ -779,6 +797,7 @@ mod tests {
             y: vec![0.0; 6],
             by_segment: by.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
             map_sample: (0..6).collect(),
+            map_bounds: [0.0; 4],
         }
     }
 

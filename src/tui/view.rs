@@ -683,17 +683,7 @@ fn draw_map(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
         );
         return;
     };
-    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-    for &r in &m.map_sample {
-        let (x, y) = (f64::from(m.x[r as usize]), f64::from(m.y[r as usize]));
-        x0 = x0.min(x);
-        x1 = x1.max(x);
-        y0 = y0.min(y);
-        y1 = y1.max(y);
-    }
-    if x0 > x1 {
-        (x0, x1, y0, y1) = (-1.0, 1.0, -1.0, 1.0);
-    }
+    let [x0, x1, y0, y1] = m.map_bounds;
     let (w, h) = ((x1 - x0).max(1e-9), (y1 - y0).max(1e-9));
     let (cx, cy) = (x0 + w * (0.5 + app.map.cx), y0 + h * (0.5 + app.map.cy));
     let (hw, hh) = (w / 2.0 / app.map.zoom, h / 2.0 / app.map.zoom);
@@ -917,7 +907,7 @@ fn draw_members(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
 
 fn draw_member(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
     let t = app.theme;
-    let (Load::Ready(m), Some(d)) = (&app.members, &app.member.detail) else {
+    let (Load::Ready(_), Some(d)) = (&app.members, &app.member.detail) else {
         let msg = match (&app.shop, &app.members) {
             (Load::Failed(e), _) | (_, Load::Failed(e)) => super::sanitize::owned(e),
             _ => "reading the member's orders and reviews… (Esc cancels)".into(),
@@ -930,7 +920,6 @@ fn draw_member(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
         );
         return;
     };
-    let _ = m;
     let seg = run
         .segments()
         .iter()
