@@ -15,6 +15,7 @@ pub mod features;
 pub mod llm;
 pub mod pipeline;
 pub mod profile;
+pub mod recovery;
 pub mod report;
 pub mod text;
 pub mod tui;

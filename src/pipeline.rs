@@ -96,6 +96,154 @@ pub fn segment_cancellable(
         progress(Progress::Stage(name));
         Ok(())
     };
+    let prepared = prepare_stages(req, progress, &stage)?;
+    let Prepared {
+        mut shop,
+        feats,
+        scaled,
+        text,
+        timings: mut t,
+        start,
+    } = prepared;
+    let cfg = &req.config;
+
+    stage("clustering")?;
+    let s = Instant::now();
+    let detail = |m: &str| progress(Progress::Detail(m.to_string()));
+    let clustering = cluster::cluster(&scaled.matrix, &cfg.cluster, cfg.seed, &detail)?;
+    for note in &clustering.notes {
+        progress(Progress::Warning(note.clone()));
+        shop.warnings.push(note.clone());
+    }
+    t.cluster_ms = s.elapsed().as_millis();
+
+    stage("projecting to 2-D")?;
+    let s = Instant::now();
+    let projection = cluster::pca_2d(scaled.matrix.view());
+    t.project_ms = s.elapsed().as_millis();
+
+    stage("profiling segments")?;
+    let s = Instant::now();
+    let mut profiles = profile::build(&shop, &feats, &scaled.matrix, &clustering, &cfg.profile)?;
+    if let Some(a) = &text {
+        let insight = text::segment_insight(
+            a,
+            &clustering.labels,
+            clustering.k,
+            cfg.profile.representatives,
+        );
+        for p in profiles.segments.iter_mut() {
+            if let Some(i) = usize::try_from(p.id).ok().and_then(|i| insight.get(i)) {
+                p.text = Some(i.clone());
+            }
+        }
+    }
+    t.profile_ms = s.elapsed().as_millis();
+
+    let mut clustering = clustering;
+    if cfg.cluster.sub_k != crate::config::SubK::Off
+        && clustering.algo != crate::config::Algo::Dbscan
+    {
+        stage("looking for sub-segments")?;
+        let s = Instant::now();
+        let found = cluster::sub::sub_segments(
+            &scaled.matrix,
+            &clustering,
+            &cfg.cluster,
+            cfg.seed,
+            &detail,
+        )?;
+        add_subsegments(
+            &mut profiles,
+            &mut clustering,
+            &found,
+            &shop,
+            &feats,
+            &scaled,
+            text.as_ref(),
+            cfg,
+        )?;
+        t.subsegment_ms = s.elapsed().as_millis();
+    }
+
+    stage("writing outputs")?;
+    let s = Instant::now();
+    let make_info = |t: Timings| RunInfo {
+        seglens_version: env!("CARGO_PKG_VERSION").to_string(),
+        polars_version: polars::VERSION.to_string(),
+        seed: cfg.seed,
+        data_dir: req.data.clone(),
+        inputs: shop.files.clone(),
+        config: cfg.clone(),
+        as_of: feats.as_of.to_string(),
+        customers: feats.len(),
+        features_used: RunInfo::used_features(&scaled),
+        algo: clustering.algo.to_string(),
+        k: clustering.k,
+        k_rule: clustering.k_rule.clone(),
+        k_table: clustering.k_table.clone(),
+        k_verdict: clustering.k_verdict.clone(),
+        seed_stability: clustering.seed_stability,
+        quality: clustering.quality.clone(),
+        temperature: clustering.temperature,
+        search_sample: clustering.search_sample,
+        silhouette_sample: clustering.silhouette_sample,
+        projection_explained: projection.explained,
+        warnings: shop.warnings.clone(),
+        text: text.as_ref().map(|a| a.summary.clone()),
+        timings: t,
+    };
+    let outputs = RunOutputs {
+        features: &feats,
+        customers: &shop.customers,
+        clustering: &clustering,
+        projection: &projection,
+        profiles: &profiles,
+    };
+    let mut final_t = t.clone();
+    report::write_run(&req.out, &outputs, || {
+        final_t.write_ms = s.elapsed().as_millis();
+        final_t.total_ms = start.elapsed().as_millis();
+        make_info(final_t.clone())
+    })?;
+    let mut t = final_t;
+    t.write_ms = s.elapsed().as_millis();
+    t.total_ms = start.elapsed().as_millis();
+    Ok(RunResult {
+        info: make_info(t),
+        profiles,
+        clustering,
+    })
+}
+
+/// The customers' clustering matrix and everything it was built from: the stages before
+/// clustering. The recovery benchmark clusters it many ways without repeating them.
+pub struct Prepared {
+    pub shop: data::Shop,
+    pub feats: features::Features,
+    pub scaled: features::Scaled,
+    pub text: Option<TextAnalysis>,
+    pub timings: Timings,
+    start: Instant,
+}
+
+/// Loads, validates and engineers the features (and the text block) of `req`, without
+/// clustering or writing anything.
+pub fn prepare(
+    req: &SegmentRequest,
+    progress: &dyn Fn(Progress),
+) -> Result<Prepared, PipelineError> {
+    prepare_stages(req, progress, &|name| {
+        progress(Progress::Stage(name));
+        Ok(())
+    })
+}
+
+fn prepare_stages(
+    req: &SegmentRequest,
+    progress: &dyn Fn(Progress),
+    stage: &dyn Fn(&'static str) -> Result<(), PipelineError>,
+) -> Result<Prepared, PipelineError> {
     let cfg = &req.config;
     let start = Instant::now();
     let mut t = Timings::default();
@@ -173,85 +321,120 @@ pub fn segment_cancellable(
     }
     t.text_ms = s.elapsed().as_millis();
 
-    stage("clustering")?;
-    let s = Instant::now();
-    let detail = |m: &str| progress(Progress::Detail(m.to_string()));
-    let clustering = cluster::cluster(&scaled.matrix, &cfg.cluster, cfg.seed, &detail)?;
-    for note in &clustering.notes {
-        progress(Progress::Warning(note.clone()));
-        shop.warnings.push(note.clone());
+    Ok(Prepared {
+        shop,
+        feats,
+        scaled,
+        text,
+        timings: t,
+        start,
+    })
+}
+
+/// Profiles the sub-segments `found` and hangs them under their parents in `profiles`; records
+/// every customer's sub-segment in `clustering.subsegments` and why other segments stayed whole.
+#[allow(clippy::too_many_arguments)]
+fn add_subsegments(
+    profiles: &mut Profiles,
+    clustering: &mut Clustering,
+    found: &cluster::sub::SubSearch,
+    shop: &data::Shop,
+    feats: &features::Features,
+    scaled: &features::Scaled,
+    text: Option<&TextAnalysis>,
+    cfg: &Config,
+) -> Result<(), PipelineError> {
+    let n = clustering.labels.len();
+    let mut sub = vec![-1i32; n];
+    let mut flat = vec![-2i32; n];
+    let mut confidence = vec![0.0f64; n];
+    let total: usize = found.splits.iter().map(|s| s.k).sum();
+    let p = scaled.matrix.ncols();
+    let mut centroids = ndarray::Array2::<f64>::zeros((total, p));
+    let mut offset = 0usize;
+    let mut offsets = Vec::with_capacity(found.splits.len());
+    for split in &found.splits {
+        for ((&m, &l), &c) in split
+            .members
+            .iter()
+            .zip(&split.labels)
+            .zip(&split.confidence)
+        {
+            sub[m] = l as i32;
+            flat[m] = (offset + l) as i32;
+            confidence[m] = c;
+        }
+        centroids
+            .slice_mut(ndarray::s![offset..offset + split.k, ..])
+            .assign(&split.centroids);
+        offsets.push(offset);
+        offset += split.k;
     }
-    t.cluster_ms = s.elapsed().as_millis();
-
-    stage("projecting to 2-D")?;
-    let s = Instant::now();
-    let projection = cluster::pca_2d(scaled.matrix.view());
-    t.project_ms = s.elapsed().as_millis();
-
-    stage("profiling segments")?;
-    let s = Instant::now();
-    let mut profiles = profile::build(&shop, &feats, &scaled.matrix, &clustering, &cfg.profile)?;
-    if let Some(a) = &text {
-        let insight = text::segment_insight(
-            a,
-            &clustering.labels,
-            clustering.k,
-            cfg.profile.representatives,
-        );
-        for p in profiles.segments.iter_mut() {
-            if let Some(i) = usize::try_from(p.id).ok().and_then(|i| insight.get(i)) {
-                p.text = Some(i.clone());
+    let conf = |i: usize, _s: usize| confidence[i];
+    let mut subs = if total > 0 {
+        profile::build_partition(
+            shop,
+            feats,
+            &scaled.matrix,
+            &profile::Partition {
+                labels: &flat,
+                centroids: &centroids,
+                confidence: &conf,
+            },
+            &cfg.profile,
+        )?
+        .segments
+    } else {
+        Vec::new()
+    };
+    if let (Some(a), true) = (text, total > 0) {
+        let insight = text::segment_insight(a, &flat, total, cfg.profile.representatives);
+        for sp in subs.iter_mut() {
+            if let Some(i) = usize::try_from(sp.id).ok().and_then(|i| insight.get(i)) {
+                sp.text = Some(i.clone());
             }
         }
     }
-    t.profile_ms = s.elapsed().as_millis();
-
-    stage("writing outputs")?;
-    let s = Instant::now();
-    let make_info = |t: Timings| RunInfo {
-        seglens_version: env!("CARGO_PKG_VERSION").to_string(),
-        polars_version: polars::VERSION.to_string(),
-        seed: cfg.seed,
-        data_dir: req.data.clone(),
-        inputs: shop.files.clone(),
-        config: cfg.clone(),
-        as_of: feats.as_of.to_string(),
-        customers: feats.len(),
-        features_used: RunInfo::used_features(&scaled),
-        algo: clustering.algo.to_string(),
-        k: clustering.k,
-        k_rule: clustering.k_rule.clone(),
-        k_table: clustering.k_table.clone(),
-        quality: clustering.quality.clone(),
-        temperature: clustering.temperature,
-        search_sample: clustering.search_sample,
-        silhouette_sample: clustering.silhouette_sample,
-        projection_explained: projection.explained,
-        warnings: shop.warnings.clone(),
-        text: text.as_ref().map(|a| a.summary.clone()),
-        timings: t,
-    };
-    let outputs = RunOutputs {
-        features: &feats,
-        customers: &shop.customers,
-        clustering: &clustering,
-        projection: &projection,
-        profiles: &profiles,
-    };
-    let mut final_t = t.clone();
-    report::write_run(&req.out, &outputs, || {
-        final_t.write_ms = s.elapsed().as_millis();
-        final_t.total_ms = start.elapsed().as_millis();
-        make_info(final_t.clone())
-    })?;
-    let mut t = final_t;
-    t.write_ms = s.elapsed().as_millis();
-    t.total_ms = start.elapsed().as_millis();
-    Ok(RunResult {
-        info: make_info(t),
-        profiles,
-        clustering,
-    })
+    for (split, &off) in found.splits.iter().zip(&offsets) {
+        let Some(parent) = profiles.segments.iter_mut().find(|s| s.id == split.parent) else {
+            continue;
+        };
+        let mut children: Vec<profile::SegmentProfile> = subs
+            .iter()
+            .filter(|c| c.id >= off as i32 && c.id < (off + split.k) as i32)
+            .cloned()
+            .collect();
+        for c in children.iter_mut() {
+            c.id -= off as i32;
+            c.parent = Some(split.parent);
+            c.label = format!("Segment {}.{}", split.parent, c.id);
+        }
+        parent.split = Some(profile::SplitNote {
+            k: split.k,
+            stability: split.stability,
+            silhouette: split.silhouette,
+            note: format!(
+                "{} sub-segments{}",
+                split.k,
+                split
+                    .stability
+                    .map_or(String::new(), |v| format!(", stability {v:.2}"))
+            ),
+        });
+        parent.children = children;
+    }
+    for (id, why) in &found.whole {
+        if let Some(parent) = profiles.segments.iter_mut().find(|s| s.id == *id) {
+            parent.split = Some(profile::SplitNote {
+                k: 0,
+                stability: None,
+                silhouette: None,
+                note: why.clone(),
+            });
+        }
+    }
+    clustering.subsegments = sub;
+    Ok(())
 }
 
 /// Writes a persona for every segment of the run in `run_dir` (`personas.json`, `report.md`).

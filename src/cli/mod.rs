@@ -211,9 +211,14 @@ struct SegmentArgs {
     /// Number of segments, or "auto" to choose it over cluster.k_min..k_max.
     #[arg(long, value_name = "auto|N")]
     k: Option<KChoice>,
-    /// Clustering algorithm.
-    #[arg(long, value_name = "kmeans|gmm|dbscan")]
+    /// Clustering algorithm (ward: agglomerative on a sample, the rest join the nearest centre).
+    #[arg(long, value_name = "kmeans|gmm|dbscan|ward")]
     algo: Option<Algo>,
+    /// Sub-segments inside each segment: "auto" splits a segment when a split of it is
+    /// reproducible, N splits every segment of 200+ customers into N, 0 = none (default
+    /// cluster.sub_k, auto).
+    #[arg(long, value_name = "auto|N|0")]
+    sub_k: Option<crate::config::SubK>,
     /// Seed for every random step; the same data and seed give identical segments.
     #[arg(long)]
     seed: Option<u64>,
@@ -601,6 +606,9 @@ fn segment_request(args: &SegmentArgs, quiet: bool) -> anyhow::Result<SegmentReq
     if let Some(a) = args.algo {
         config.cluster.algo = a;
     }
+    if let Some(sk) = args.sub_k {
+        config.cluster.sub_k = sk;
+    }
     if let Some(s) = args.seed {
         config.seed = s;
     }
@@ -650,12 +658,21 @@ fn segment(args: SegmentArgs, quiet: bool, print: bool) -> anyhow::Result<()> {
             "k": result.clustering.k,
             "algo": result.info.algo,
             "quality": result.clustering.quality,
+            "k_verdict": result.clustering.k_verdict,
+            "seed_stability": result.clustering.seed_stability,
             "k_table": result.clustering.k_table,
             "segments": result.profiles.segments.iter().map(|s| serde_json::json!({
                 "id": s.id,
                 "size": s.size,
                 "share": s.share,
                 "traits": s.traits,
+                "split": s.split,
+                "subsegments": s.children.iter().map(|c| serde_json::json!({
+                    "id": c.key(),
+                    "size": c.size,
+                    "share": c.share,
+                    "traits": c.traits,
+                })).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
             "warnings": result.info.warnings,
             "text": result.info.text,

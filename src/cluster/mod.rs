@@ -6,6 +6,8 @@
 
 pub mod metrics;
 pub mod pca;
+pub mod select;
+pub mod sub;
 
 use linfa::traits::{Fit, Transformer};
 use linfa::DatasetBase;
@@ -49,8 +51,15 @@ pub struct KScore {
     pub calinski_harabasz: Option<f64>,
     /// Davies-Bouldin index (lower is better).
     pub davies_bouldin: Option<f64>,
-    /// Mean ARI between fits on different seeded subsamples (1 = perfectly reproducible).
+    /// Mean ARI between fits on disjoint seeded halves of the search sample (1 = perfectly
+    /// reproducible).
     pub stability: Option<f64>,
+    /// Standard error of `stability` over the resampling pairs.
+    pub stability_se: Option<f64>,
+    /// Mean prediction strength over the resampling pairs (Tibshirani & Walther 2005).
+    pub prediction_strength: Option<f64>,
+    /// BIC of a spherical Gaussian mixture read off the partition (lower is better).
+    pub bic: Option<f64>,
     /// Mean squared distance to the own centre (k-means objective per customer).
     pub inertia: Option<f64>,
     pub chosen: bool,
@@ -78,6 +87,17 @@ pub struct Clustering {
     pub k_rule: String,
     pub search_sample: usize,
     pub silhouette_sample: usize,
+    /// Mean ARI between this segmentation and refits of the same K with other seeds, each on its
+    /// own search sample (`cluster.seed_runs`); None when off or for DBSCAN.
+    pub seed_stability: Option<f64>,
+    /// How many refits `seed_stability` averages.
+    pub seed_runs: usize,
+    /// How sure the choice of K is, in words ("K = 9; K = 10 nearly as good; ..."); empty when K
+    /// was fixed.
+    pub k_verdict: String,
+    /// Sub-segment of each customer inside its segment (-1 where the segment was not split);
+    /// empty when sub-segments were not searched.
+    pub subsegments: Vec<i32>,
     /// Things the user should know about the result (fewer segments than asked, one dominant
     /// DBSCAN cluster), also written to run.json as warnings.
     pub notes: Vec<String>,
@@ -125,20 +145,7 @@ pub fn cluster(
         .filter(|&k| k * 2 <= xs.nrows())
         .collect();
 
-    let mut table = Vec::new();
-    let mut fits = Vec::new();
-    for (i, &k) in candidates.iter().enumerate() {
-        progress(&format!(
-            "fitting k={k} on {} customers ({} of {})",
-            xs.nrows(),
-            i + 1,
-            candidates.len()
-        ));
-        let fit = fit_model(cfg.algo, xs.view(), k, cfg, seed)?;
-        let score = score_k(&xs, &sil_idx, &fit.labels, k, cfg, seed, fit.inertia)?;
-        table.push(score);
-        fits.push(fit);
-    }
+    let (mut table, mut fits) = search_fits(&xs, &sil_idx, &candidates, cfg, seed, progress)?;
     let best = choose_k(&table);
     table[best].chosen = true;
     let k = table[best].k;
@@ -170,6 +177,17 @@ pub fn cluster(
     }
     let labels_u: Vec<usize> = labels.iter().map(|&l| l as usize).collect();
     let quality = final_quality(x, &labels_u, k, cfg, seed, table[best].stability);
+    if cfg.seed_runs > 0 {
+        progress(&format!(
+            "refitting k={k} with {} other seeds",
+            cfg.seed_runs
+        ));
+    }
+    let seed_stability = seed_stability(x, &labels_u, k, cfg, seed)?;
+    let k_verdict = match cfg.k {
+        KChoice::Auto => select::verdict(select::DEFAULT_RULE, &table, best),
+        KChoice::Fixed(_) => String::new(),
+    };
 
     Ok(Clustering {
         algo: cfg.algo,
@@ -186,8 +204,46 @@ pub fn cluster(
         },
         search_sample: search_idx.len(),
         silhouette_sample: sil_idx.len(),
+        seed_stability,
+        seed_runs: cfg.seed_runs,
+        k_verdict,
+        subsegments: Vec::new(),
         notes,
     })
+}
+
+/// Rows on which seed runs are compared.
+const SEED_EVAL_ROWS: usize = 20_000;
+
+/// Mean ARI between `labels` and the same K refitted with `cfg.seed_runs` other seeds, each on its
+/// own seeded search sample (at most `cfg.search_sample` rows), compared on a seeded sample of
+/// customers: how much of the segmentation is the seed's doing.
+fn seed_stability(
+    x: &Array2<f64>,
+    labels: &[usize],
+    k: usize,
+    cfg: &ClusterConfig,
+    seed: u64,
+) -> Result<Option<f64>, ClusterError> {
+    if cfg.seed_runs == 0 || k < 2 {
+        return Ok(None);
+    }
+    let eval = sample_indices(x.nrows(), SEED_EVAL_ROWS, seed ^ 0x5EED);
+    let xe = x.select(Axis(0), &eval);
+    let base: Vec<usize> = eval.iter().map(|&i| labels[i]).collect();
+    let mut total = 0.0;
+    for r in 1..=cfg.seed_runs as u64 {
+        let s = seed.wrapping_add(r.wrapping_mul(0x9E37_79B9));
+        let idx = sample_indices(x.nrows(), cfg.search_sample, s);
+        let xs = x.select(Axis(0), &idx);
+        let fit = fit_model(cfg.algo, xs.view(), k, cfg, s)?;
+        let other = match &fit.gmm {
+            Some(model) => argmax_rows(&gmm_posterior(model, xe.view())),
+            None => argmin_rows(&sq_distances(xe.view(), &fit.centroids)),
+        };
+        total += adjusted_rand_index(&base, &other);
+    }
+    Ok(Some(total / cfg.seed_runs as f64))
 }
 
 /// A fitted model on some rows.
@@ -321,86 +377,98 @@ fn refine(
     }
 }
 
-/// Quality figures of one candidate K on the search sample.
-fn score_k(
+/// Fits every candidate K on the search sample and scores it: silhouette (on `sil_idx`), CH, DB,
+/// BIC, and stability and prediction strength over `cfg.stability_runs` resampling pairs.
+fn search_fits(
     xs: &Array2<f64>,
     sil_idx: &[usize],
-    labels: &[usize],
-    k: usize,
+    candidates: &[usize],
     cfg: &ClusterConfig,
     seed: u64,
-    inertia: Option<f64>,
-) -> Result<KScore, ClusterError> {
+    progress: &dyn Fn(&str),
+) -> Result<(Vec<KScore>, Vec<Model>), ClusterError> {
     let xsil = xs.select(Axis(0), sil_idx);
-    let lsil: Vec<usize> = sil_idx.iter().map(|&i| labels[i]).collect();
-    let stability = stability(xs, k, cfg, seed)?;
-    Ok(KScore {
-        k,
-        silhouette: metrics::silhouette(xsil.view(), &lsil, k),
-        calinski_harabasz: metrics::calinski_harabasz(xs.view(), labels, k),
-        davies_bouldin: metrics::davies_bouldin(xs.view(), labels, k),
-        stability,
-        inertia,
-        chosen: false,
-    })
+    let mut table = Vec::with_capacity(candidates.len());
+    let mut fits = Vec::with_capacity(candidates.len());
+    for (i, &k) in candidates.iter().enumerate() {
+        progress(&format!(
+            "fitting k={k} on {} customers ({} of {})",
+            xs.nrows(),
+            i + 1,
+            candidates.len()
+        ));
+        let fit = fit_model(cfg.algo, xs.view(), k, cfg, seed)?;
+        let lsil: Vec<usize> = sil_idx.iter().map(|&i| fit.labels[i]).collect();
+        table.push(KScore {
+            k,
+            silhouette: metrics::silhouette(xsil.view(), &lsil, k),
+            calinski_harabasz: metrics::calinski_harabasz(xs.view(), &fit.labels, k),
+            davies_bouldin: metrics::davies_bouldin(xs.view(), &fit.labels, k),
+            stability: None,
+            stability_se: None,
+            prediction_strength: None,
+            bic: select::spherical_bic(xs.view(), &fit.labels, k),
+            inertia: fit.inertia,
+            chosen: false,
+        });
+        fits.push(fit);
+    }
+    if cfg.stability_runs > 0 {
+        progress(&format!(
+            "checking how reproducible each k is ({} resampling pairs)",
+            cfg.stability_runs
+        ));
+        let n_init = (cfg.n_init / 3).max(1);
+        let algo = cfg.algo;
+        let resampled =
+            select::resample(xs, candidates, cfg.stability_runs, seed, |rows, ks, s| {
+                ks.iter()
+                    .map(|&k| {
+                        let fit = match algo {
+                            Algo::Gmm => fit_gmm(rows, k, cfg, s),
+                            _ => fit_kmeans(rows, k, n_init, cfg, s, None),
+                        };
+                        fit.ok().map(|m| m.centroids)
+                    })
+                    .collect()
+            });
+        for (row, r) in table.iter_mut().zip(resampled) {
+            if r.stability.is_empty() {
+                continue;
+            }
+            let (m, se) = select::mean_se(&r.stability);
+            row.stability = Some(m);
+            row.stability_se = se.is_finite().then_some(se);
+            row.prediction_strength = Some(select::mean_se(&r.prediction_strength).0);
+        }
+    }
+    Ok((table, fits))
 }
 
-/// Rows per stability subsample: enough to be representative, few enough to keep auto-K cheap.
-const STABILITY_ROWS: usize = 10_000;
-
-/// Mean ARI over `stability_runs` pairs of fits on two seeded subsamples (75% of the search sample,
-/// at most [`STABILITY_ROWS`]), each compared on every row of the search sample. The fits use a third
-/// of `n_init` restarts (at least one): stability measures how reproducible the segments are, and a
-/// few restarts already avoid the worst local optima.
-fn stability(
-    xs: &Array2<f64>,
-    k: usize,
+/// Per-K figures and labels of the search sample, for the recovery benchmark: the same fits
+/// auto-K chooses from, so each rule in [`select::RULES`] can be scored against planted truth.
+pub fn search_table(
+    x: &Array2<f64>,
     cfg: &ClusterConfig,
     seed: u64,
-) -> Result<Option<f64>, ClusterError> {
-    if cfg.stability_runs == 0 {
-        return Ok(None);
-    }
-    let n = xs.nrows();
-    let m = (n * 3 / 4).clamp(2 * k, STABILITY_ROWS.max(2 * k));
-    let n_init = (cfg.n_init / 3).max(1);
-    let mut total = 0.0;
-    for r in 0..cfg.stability_runs {
-        let mut labelings = Vec::with_capacity(2);
-        for side in 0..2u64 {
-            let s = seed ^ (0xA5A5 + r as u64 * 31 + side * 17);
-            let idx = sample_indices(n, m, s);
-            let sub = xs.select(Axis(0), &idx);
-            let fit = match cfg.algo {
-                Algo::Gmm => fit_gmm(sub.view(), k, cfg, s)?,
-                _ => fit_kmeans(sub.view(), k, n_init, cfg, s, None)?,
-            };
-            let labels = match &fit.gmm {
-                Some(model) => argmax_rows(&gmm_posterior(model, xs.view())),
-                None => argmin_rows(&sq_distances(xs.view(), &fit.centroids)),
-            };
-            labelings.push(labels);
-        }
-        total += adjusted_rand_index(&labelings[0], &labelings[1]);
-    }
-    Ok(Some(total / cfg.stability_runs as f64))
+) -> Result<(Vec<usize>, Vec<KScore>, Vec<Vec<usize>>), ClusterError> {
+    let search_idx = sample_indices(x.nrows(), cfg.search_sample, seed);
+    let xs = x.select(Axis(0), &search_idx);
+    let sil_idx = sample_indices(xs.nrows(), cfg.silhouette_sample, seed ^ 0x5111);
+    let candidates: Vec<usize> = (cfg.k_min..=cfg.k_max)
+        .filter(|&k| k * 2 <= xs.nrows())
+        .collect();
+    let (table, fits) = search_fits(&xs, &sil_idx, &candidates, cfg, seed, &|_| {})?;
+    Ok((
+        search_idx,
+        table,
+        fits.into_iter().map(|f| f.labels).collect(),
+    ))
 }
 
 /// Picks the index of the winning K by the documented rule ([`K_RULE`]).
 pub fn choose_k(table: &[KScore]) -> usize {
-    let stable: Vec<usize> = (0..table.len())
-        .filter(|&i| table[i].stability.is_none_or(|s| s >= 0.8))
-        .collect();
-    let pool: Vec<usize> = if stable.is_empty() {
-        (0..table.len()).collect()
-    } else {
-        stable
-    };
-    let sil = |i: usize| table[i].silhouette.unwrap_or(f64::NEG_INFINITY);
-    pool.iter()
-        .copied()
-        .reduce(|best, i| if sil(i) > sil(best) { i } else { best })
-        .unwrap_or(0)
+    select::DEFAULT_RULE.choose(table)
 }
 
 /// Silhouette, CH and DB of the final labels on all customers (silhouette on a sample).
@@ -428,6 +496,9 @@ fn final_quality(
         calinski_harabasz: metrics::calinski_harabasz(x.view(), labels, k),
         davies_bouldin: metrics::davies_bouldin(x.view(), labels, k),
         stability,
+        stability_se: None,
+        prediction_strength: None,
+        bic: None,
         inertia: Some(inertia),
         chosen: true,
     }
@@ -515,6 +586,10 @@ fn dbscan(
         ),
         search_sample: search_idx.len(),
         silhouette_sample: cfg.silhouette_sample.min(x.nrows()),
+        seed_stability: None,
+        seed_runs: 0,
+        k_verdict: String::new(),
+        subsegments: Vec::new(),
         notes,
     })
 }

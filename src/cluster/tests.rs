@@ -110,6 +110,9 @@ fn choose_k_rule() {
         calinski_harabasz: Some(ch),
         davies_bouldin: Some(db),
         stability: Some(st),
+        stability_se: None,
+        prediction_strength: None,
+        bic: None,
         inertia: None,
         chosen: false,
     };

@@ -129,6 +129,8 @@ pub enum Algo {
     Kmeans,
     Gmm,
     Dbscan,
+    /// Agglomerative (Ward) on a sample; the other customers join the nearest merged centre.
+    Ward,
 }
 
 impl std::str::FromStr for Algo {
@@ -138,8 +140,9 @@ impl std::str::FromStr for Algo {
             "kmeans" | "k-means" => Ok(Self::Kmeans),
             "gmm" => Ok(Self::Gmm),
             "dbscan" => Ok(Self::Dbscan),
+            "ward" | "hierarchical" => Ok(Self::Ward),
             other => Err(format!(
-                "unknown algorithm '{other}': use kmeans, gmm or dbscan"
+                "unknown algorithm '{other}': use kmeans, gmm, dbscan or ward"
             )),
         }
     }
@@ -151,7 +154,57 @@ impl std::fmt::Display for Algo {
             Self::Kmeans => "kmeans",
             Self::Gmm => "gmm",
             Self::Dbscan => "dbscan",
+            Self::Ward => "ward",
         })
+    }
+}
+
+/// Sub-segments per segment (`--sub-k`): searched and kept when stable, a fixed number, or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubK {
+    Off,
+    Auto,
+    Fixed(usize),
+}
+
+impl std::str::FromStr for SubK {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.eq_ignore_ascii_case("auto") {
+            return Ok(Self::Auto);
+        }
+        match s.parse::<usize>() {
+            Ok(0) => Ok(Self::Off),
+            Ok(k) if k >= 2 => Ok(Self::Fixed(k)),
+            _ => Err(format!(
+                "invalid sub-k '{s}': use \"auto\", 0 (no sub-segments) or a number >= 2"
+            )),
+        }
+    }
+}
+
+impl Serialize for SubK {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Off => s.serialize_u64(0),
+            Self::Auto => s.serialize_str("auto"),
+            Self::Fixed(k) => s.serialize_u64(*k as u64),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for SubK {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            S(String),
+            N(i64),
+        }
+        match Raw::deserialize(d)? {
+            Raw::S(s) => s.parse().map_err(serde::de::Error::custom),
+            Raw::N(n) => n.to_string().parse().map_err(serde::de::Error::custom),
+        }
     }
 }
 
@@ -217,6 +270,9 @@ pub struct ClusterConfig {
     pub search_sample: usize,
     pub silhouette_sample: usize,
     pub stability_runs: usize,
+    pub seed_runs: usize,
+    pub sub_k: SubK,
+    pub sub_k_max: usize,
     pub temperature_scale: f64,
     pub gmm_reg: f64,
     pub dbscan_eps: f64,
@@ -383,6 +439,9 @@ impl Config {
         }
         if c.n_init == 0 {
             return Err("cluster.n_init must be >= 1".into());
+        }
+        if c.sub_k_max < 2 {
+            return Err("cluster.sub_k_max must be >= 2".into());
         }
         if c.silhouette_sample < 100 || c.search_sample < 100 {
             return Err(

@@ -845,6 +845,9 @@ mod tests {
             mean_confidence: 0.9,
             text: None,
             rule: None,
+            parent: None,
+            split: None,
+            children: Vec::new(),
         }
     }
 

@@ -85,6 +85,47 @@ pub struct SegmentProfile {
     /// A short decision-tree rule over the features that picks out the segment's members.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule: Option<MembershipRule>,
+    /// For a sub-segment: its parent segment's id (its own id numbers it inside the parent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<i32>,
+    /// How the segment was searched for sub-segments: the split's figures, or why it stayed whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split: Option<SplitNote>,
+    /// Sub-segments, largest first, each profiled like a segment (lifts against all customers).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<SegmentProfile>,
+}
+
+impl SegmentProfile {
+    /// "3" for a segment, "3.1" for a sub-segment: the id a user types and reads.
+    pub fn key(&self) -> String {
+        match self.parent {
+            Some(p) => format!("{p}.{}", self.id),
+            None => self.id.to_string(),
+        }
+    }
+}
+
+/// The outcome of looking for sub-segments inside one segment.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SplitNote {
+    /// Number of sub-segments (0 when the segment stayed whole).
+    pub k: usize,
+    /// Mean ARI of the split over resampling pairs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stability: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub silhouette: Option<f64>,
+    /// In words: the split's figures, or why there is none.
+    pub note: String,
+}
+
+/// A labelling of the customers to profile: one label per customer (`-1` = DBSCAN noise, below
+/// `-1` = not profiled), the centres of labels `0..`, and each customer's confidence in its label.
+pub struct Partition<'a> {
+    pub labels: &'a [i32],
+    pub centroids: &'a Array2<f64>,
+    pub confidence: &'a (dyn Fn(usize, usize) -> f64 + Sync),
 }
 
 /// A shallow one-vs-rest decision tree read as a rule: "monetary > 850 and recency_days <= 40".
@@ -119,16 +160,38 @@ pub fn build(
     clustering: &Clustering,
     cfg: &ProfileConfig,
 ) -> Result<Profiles, ProfileError> {
+    let confidence = |i: usize, s: usize| clustering.probabilities[[i, s]];
+    build_partition(
+        shop,
+        features,
+        scaled,
+        &Partition {
+            labels: &clustering.labels,
+            centroids: &clustering.centroids,
+            confidence: &confidence,
+        },
+        cfg,
+    )
+}
+
+/// Profiles every label of `part` from -1 up (labels below -1 are left out).
+pub fn build_partition(
+    shop: &Shop,
+    features: &Features,
+    scaled: &Array2<f64>,
+    part: &Partition<'_>,
+    cfg: &ProfileConfig,
+) -> Result<Profiles, ProfileError> {
     let n = features.len();
-    let mut ids: Vec<i32> = clustering.labels.clone();
+    let labels = part.labels;
+    let mut ids: Vec<i32> = labels.iter().copied().filter(|&l| l >= -1).collect();
     ids.sort_unstable();
     ids.dedup();
-    let members_of =
-        |s: i32| -> Vec<usize> { (0..n).filter(|&i| clustering.labels[i] == s).collect() };
+    let members_of = |s: i32| -> Vec<usize> { (0..n).filter(|&i| labels[i] == s).collect() };
 
     let assign = DataFrame::new(vec![
         Column::new("customer_id".into(), features.customer_ids.clone()),
-        Column::new("segment".into(), clustering.labels.clone()),
+        Column::new("segment".into(), labels.to_vec()),
     ])?;
     let lines = shop
         .orders
@@ -179,7 +242,7 @@ pub fn build(
             .map(|(f, pop)| feature_stat(&f.name, &f.description, &f.values, pop, &members))
             .collect();
         let (traits, trait_features) = describe_traits(&stats);
-        let centre = (s >= 0).then(|| clustering.centroids.row(s as usize));
+        let centre = (s >= 0).then(|| part.centroids.row(s as usize));
         let mut representatives: Vec<(f64, usize)> = members
             .iter()
             .map(|&i| {
@@ -191,7 +254,7 @@ pub fn build(
         let mean_confidence = if s >= 0 && size > 0 {
             members
                 .iter()
-                .map(|&i| clustering.probabilities[[i, s as usize]])
+                .map(|&i| (part.confidence)(i, s as usize))
                 .sum::<f64>()
                 / size as f64
         } else {
@@ -221,9 +284,12 @@ pub fn build(
             mean_confidence,
             text: None,
             rule: {
-                let member: Vec<bool> = clustering.labels.iter().map(|&l| l == s).collect();
+                let member: Vec<bool> = labels.iter().map(|&l| l == s).collect();
                 rule::membership_rule(&features.features, &member)
             },
+            parent: None,
+            split: None,
+            children: Vec::new(),
         });
     }
     Ok(Profiles {

@@ -55,6 +55,9 @@ pub struct Timings {
     /// Reading texts: embedding, sentiment, the text block.
     pub text_ms: u128,
     pub cluster_ms: u128,
+    /// Searching every segment for sub-segments and profiling them.
+    #[serde(default)]
+    pub subsegment_ms: u128,
     pub project_ms: u128,
     pub profile_ms: u128,
     pub write_ms: u128,
@@ -77,6 +80,10 @@ pub struct RunInfo {
     pub k: usize,
     pub k_rule: String,
     pub k_table: Vec<KScore>,
+    /// How sure the choice of K is, in words.
+    pub k_verdict: String,
+    /// Mean ARI between the segmentation and refits with other seeds (`cluster.seed_runs`).
+    pub seed_stability: Option<f64>,
     pub quality: KScore,
     pub temperature: Option<f64>,
     pub search_sample: usize,
@@ -214,6 +221,12 @@ pub fn assignments_frame(
         Column::new("segment".into(), clustering.labels.clone()),
         Column::new("confidence".into(), confidence),
     ];
+    if !clustering.subsegments.is_empty() {
+        cols.push(Column::new(
+            "subsegment".into(),
+            clustering.subsegments.clone(),
+        ));
+    }
     for k in 0..p.ncols() {
         cols.push(Column::new(format!("p_{k}").into(), p.column(k).to_vec()));
     }
@@ -231,13 +244,17 @@ pub fn summary_table(profiles: &Profiles, clustering: &Clustering) -> String {
         "{:>7}  {:>8}  {:>6}  {:>5}  top traits",
         "segment", "size", "share", "high%"
     );
-    for seg in &profiles.segments {
+    let row = |s: &mut String, seg: &crate::profile::SegmentProfile| {
         let high = seg.value_tiers.get("high").copied().unwrap_or(0.0) * 100.0;
         let traits: Vec<&str> = seg.traits.iter().take(3).map(String::as_str).collect();
+        let key = match seg.parent {
+            Some(_) => format!("  {}", seg.key()),
+            None => seg.key(),
+        };
         let _ = writeln!(
             s,
             "{:>7}  {:>8}  {:>5.1}%  {:>4.0}%  {}",
-            seg.id,
+            key,
             seg.size,
             seg.share * 100.0,
             high,
@@ -251,6 +268,33 @@ pub fn summary_table(profiles: &Profiles, clustering: &Clustering) -> String {
             let terms: Vec<&str> = t.terms.iter().take(5).map(|t| t.term.as_str()).collect();
             let _ = writeln!(s, "{:>36}talks about: {}", "", terms.join(", "));
         }
+    };
+    for seg in &profiles.segments {
+        row(&mut s, seg);
+        for child in &seg.children {
+            row(&mut s, child);
+        }
+    }
+    let split: Vec<String> = profiles
+        .segments
+        .iter()
+        .filter(|p| !p.children.is_empty())
+        .map(|p| {
+            let st = p
+                .split
+                .as_ref()
+                .and_then(|n| n.stability)
+                .map_or(String::new(), |v| format!(", stability {v:.2}"));
+            format!("{} into {}{st}", p.id, p.children.len())
+        })
+        .collect();
+    if !split.is_empty() {
+        let _ = writeln!(s, "\nsub-segments: {}", split.join("; "));
+    } else if !clustering.subsegments.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nsub-segments: none of the segments splits reproducibly"
+        );
     }
     let q = &clustering.quality;
     let opt = |v: Option<f64>, d: usize| v.map_or("n/a".to_string(), |x| format!("{x:.d$}"));
@@ -270,21 +314,36 @@ pub fn summary_table(profiles: &Profiles, clustering: &Clustering) -> String {
         opt(q.davies_bouldin, 3),
         opt(q.stability, 3),
     );
+    if !clustering.k_verdict.is_empty() {
+        let _ = writeln!(s, "how sure: {}", clustering.k_verdict);
+    }
+    if let Some(v) = clustering.seed_stability {
+        let _ = writeln!(
+            s,
+            "stability across seeds: {v:.3} (mean ARI against {} refits with other seeds)",
+            clustering.seed_runs
+        );
+    }
     if clustering.k_table.len() > 1 {
         let _ = writeln!(
             s,
-            "\n{:>4}  {:>10}  {:>10}  {:>8}  {:>9}",
-            "k", "silhouette", "CH", "DB", "stability"
+            "\n{:>4}  {:>10}  {:>10}  {:>8}  {:>13}  {:>10}",
+            "k", "silhouette", "CH", "DB", "stability", "pred.str."
         );
         for r in &clustering.k_table {
+            let stab = match (r.stability, r.stability_se) {
+                (Some(v), Some(se)) => format!("{v:.3}±{se:.3}"),
+                (v, _) => opt(v, 3),
+            };
             let _ = writeln!(
                 s,
-                "{:>4}  {:>10}  {:>10}  {:>8}  {:>9}{}",
+                "{:>4}  {:>10}  {:>10}  {:>8}  {:>13}  {:>10}{}",
                 r.k,
                 opt(r.silhouette, 3),
                 opt(r.calinski_harabasz, 0),
                 opt(r.davies_bouldin, 3),
-                opt(r.stability, 3),
+                stab,
+                opt(r.prediction_strength, 3),
                 if r.chosen { "  <- chosen" } else { "" }
             );
         }
