@@ -6,6 +6,7 @@
 
 pub mod metrics;
 pub mod pca;
+pub mod ward;
 
 use linfa::traits::{Fit, Transformer};
 use linfa::DatasetBase;
