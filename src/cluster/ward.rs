@@ -11,8 +11,6 @@
 use ndarray::ArrayView2;
 use rayon::prelude::*;
 
-use super::metrics;
-
 /// One merge of the tree in scipy's linkage convention, so the tree can be compared with scipy
 /// and drawn as a dendrogram: ids below n are points, id n + i is the cluster made by merge i.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -121,11 +119,17 @@ fn find(parent: &mut [usize], mut i: usize) -> usize {
     i
 }
 
-/// Index of the pair (i, j), i < j, in the condensed upper triangle of an n x n matrix.
+/// Where row i's pairs (i, i+1..n) start in the condensed upper triangle of an n x n matrix.
+#[inline]
+fn row_start(n: usize, i: usize) -> usize {
+    n * i - i * (i + 1) / 2
+}
+
+/// Index of the pair (i, j), i < j, in the condensed upper triangle.
 #[inline]
 fn cidx(n: usize, i: usize, j: usize) -> usize {
     debug_assert!(i < j && j < n);
-    n * i - i * (i + 1) / 2 + (j - i - 1)
+    row_start(n, i) + (j - i - 1)
 }
 
 #[inline]
@@ -140,7 +144,10 @@ fn pair(n: usize, i: usize, j: usize) -> usize {
 /// Squared Ward heights of all point pairs, `2 w_i w_j / (w_i + w_j) * ||x_i - x_j||^2`, row by row
 /// in parallel (differences rather than a Gram matrix, so near-duplicates keep their exact order).
 fn condensed_sq_heights(points: ArrayView2<f64>, weights: &[f64]) -> Vec<f64> {
-    let n = points.nrows();
+    let (n, p) = points.dim();
+    // Row-major copy: contiguous rows let the distance loop vectorise, whatever the view's layout.
+    let flat: Vec<f64> = points.iter().copied().collect();
+    let row_of = |i: usize| &flat[i * p..(i + 1) * p];
     let mut d = vec![0.0f64; n * (n - 1) / 2];
     let mut rows: Vec<(usize, &mut [f64])> = Vec::with_capacity(n - 1);
     let mut rest = d.as_mut_slice();
@@ -150,14 +157,35 @@ fn condensed_sq_heights(points: ArrayView2<f64>, weights: &[f64]) -> Vec<f64> {
         rest = tail;
     }
     rows.into_par_iter().for_each(|(i, row)| {
-        let xi = points.row(i);
+        let xi = row_of(i);
         let wi = weights[i];
         for (slot, j) in row.iter_mut().zip(i + 1..n) {
             let wj = weights[j];
-            *slot = 2.0 * wi * wj / (wi + wj) * metrics::sq_dist(xi, points.row(j));
+            *slot = 2.0 * wi * wj / (wi + wj) * sq_dist(xi, row_of(j));
         }
     });
     d
+}
+
+/// Squared Euclidean distance of two equal-length slices, in four independent sums so that the
+/// compiler can vectorise it (the slice form of [`crate::cluster::metrics::sq_dist`], which walks ndarray views).
+#[inline]
+fn sq_dist(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let tail: f64 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| (x - y) * (x - y))
+        .sum();
+    for (x, y) in ca.zip(cb) {
+        for l in 0..4 {
+            let t = x[l] - y[l];
+            acc[l] += t * t;
+        }
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
 /// A merge of two live slots (each slot is named by a point of its cluster) at a squared height.
@@ -189,11 +217,18 @@ fn nn_chain(d: &mut [f64], n: usize, weights: &[f64]) -> Vec<RawMerge> {
                 Some(p) => (p, d[pair(n, a, p)]),
                 None => (usize::MAX, f64::INFINITY),
             };
-            for &c in &live {
-                if c == a {
-                    continue;
+            // Slots below `a` hold (c, a) down a column; slots above it lie in a's row.
+            let split = live.partition_point(|&c| c < a);
+            for &c in &live[..split] {
+                let v = d[cidx(n, c, a)];
+                if v < best || b == usize::MAX {
+                    b = c;
+                    best = v;
                 }
-                let v = d[pair(n, a, c)];
+            }
+            let row = &d[row_start(n, a)..];
+            for &c in live[split..].iter().filter(|&&c| c != a) {
+                let v = row[c - a - 1];
                 if v < best || b == usize::MAX {
                     b = c;
                     best = v;
@@ -206,15 +241,11 @@ fn nn_chain(d: &mut [f64], n: usize, weights: &[f64]) -> Vec<RawMerge> {
             chain.push(b);
         };
         let (wx, wy) = (size[x], size[y]);
-        for &k in &live {
-            if k == x || k == y {
-                continue;
-            }
+        for &k in live.iter().filter(|&&k| k != x && k != y) {
             let wk = size[k];
-            let dxk = d[pair(n, x, k)];
-            let dyk = d[pair(n, y, k)];
-            let v = ((wx + wk) * dxk + (wy + wk) * dyk - wk * dist) / (wx + wy + wk);
-            d[pair(n, y, k)] = v.max(0.0);
+            let (ixk, iyk) = (pair(n, x, k), pair(n, y, k));
+            let v = ((wx + wk) * d[ixk] + (wy + wk) * d[iyk] - wk * dist) / (wx + wy + wk);
+            d[iyk] = v.max(0.0);
         }
         size[y] = wx + wy;
         size[x] = 0.0;
@@ -261,6 +292,7 @@ fn label(mut raw: Vec<RawMerge>, n: usize, weights: &[f64]) -> Vec<Merge> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cluster::metrics;
     use ndarray::{array, Array2};
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
