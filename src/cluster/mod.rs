@@ -8,6 +8,7 @@ pub mod metrics;
 pub mod pca;
 pub mod select;
 pub mod sub;
+pub mod ward;
 
 use linfa::traits::{Fit, Transformer};
 use linfa::DatasetBase;
