@@ -134,10 +134,7 @@ fn draw_shares(rng: &mut ChaCha8Rng, k: usize) -> Vec<f64> {
     }
     let mut shares: Vec<i64> = units.iter().map(|u| u + lo).collect();
     // Cap at `hi`, handing the excess to the smallest shares (k >= 4, so 35 * k >= 100).
-    loop {
-        let Some(big) = (0..k).find(|&i| shares[i] > hi) else {
-            break;
-        };
+    while let Some(big) = (0..k).find(|&i| shares[i] > hi) {
         let mut excess = shares[big] - hi;
         shares[big] = hi;
         while excess > 0 {
