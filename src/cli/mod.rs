@@ -263,6 +263,12 @@ struct DemoArgs {
     /// Leave out the reviews table.
     #[arg(long)]
     no_reviews: bool,
+    /// Write a family shop instead of the demo shop: the seed draws 4 to 14 archetypes from a
+    /// catalogue of 25 (shares of 2-35%, an overlap level, hybrid customers and, with
+    /// probability 0.7, one text-only pair) and the draw is written as family.json beside
+    /// truth.csv. Same files and truth format as the demo.
+    #[arg(long)]
+    family: bool,
 }
 
 #[derive(Debug, Args)]
@@ -799,9 +805,27 @@ fn demo(args: DemoArgs, quiet: bool) -> anyhow::Result<()> {
     };
     let reporter = Reporter::new(quiet);
     reporter.report(Progress::Stage("writing demo shop"));
-    let summary = crate::demo::generate(&opts)
-        .with_context(|| format!("writing the demo shop to {}", args.out.display()))?;
+    let (summary, family) = if args.family {
+        let (summary, spec) = crate::demo::generate_family(&opts)
+            .with_context(|| format!("writing the family shop to {}", args.out.display()))?;
+        (summary, Some(spec))
+    } else {
+        let summary = crate::demo::generate(&opts)
+            .with_context(|| format!("writing the demo shop to {}", args.out.display()))?;
+        (summary, None)
+    };
     reporter.finish();
+    if let Some(spec) = family {
+        println!(
+            "family shop {}: {} archetypes ({}), noise level {:.2}, text-only pairs {:?}; spec in {}",
+            spec.seed,
+            spec.archetypes.len(),
+            spec.names().join(", "),
+            spec.noise_level,
+            spec.text_only_pairs,
+            crate::demo::family_json_path(&summary.truth_path).display()
+        );
+    }
     println!(
         "wrote {} customers, {} order lines, {} events, {} reviews to {}; truth in {}",
         summary.customers,

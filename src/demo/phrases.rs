@@ -1,565 +1,13 @@
-//! Word lists and sentence templates for the synthetic demo shop.
+//! Search vocabularies and review templates for the synthetic shops.
 //!
-//! Everything here is plain data: product-name pieces, brands and attributes per category,
-//! search vocabularies per archetype and review templates organised by theme × sentiment.
-//! The generator in `demo.rs` owns all randomness and all placeholder filling.
-//!
-//! Template placeholders: `{p}` product name, `{n}` product noun (lower case), `{a}` a
-//! category attribute, `{b}` brand, `{c}` category name, `{d}` a small number, `{s}` a size,
-//! `{m}` a lower-case name piece of the category (search queries only).
+//! Plain data: a [`QuerySet`] per archetype (the demo's seven in [`QUERIES`], the family's
+//! extra ones below them) and review templates organised by theme × sentiment, with openers
+//! and closers. Placeholders are those documented in `text.rs`; `compose.rs` fills them.
 
-/// Number of product categories.
-pub const NCAT: usize = 8;
-
-/// Category names, in the index order used everywhere in the generator.
-pub const CATEGORIES: [&str; NCAT] = [
-    "electronics",
-    "fashion",
-    "beauty",
-    "home",
-    "sports",
-    "books",
-    "toys",
-    "grocery",
-];
-
-/// How product names of one category are put together and priced.
-pub struct CatSpec {
-    /// Number of products in the catalogue for this category.
-    pub count: usize,
-    /// Lowest and highest allowed price (currency units).
-    pub price_range: (f64, f64),
-    /// Log-scale spread of a product's price around its noun's median.
-    pub sigma: f64,
-    /// First name piece (series, material, adjective), always present.
-    pub first: &'static [&'static str],
-    /// Optional second piece (qualifier, style, ingredient).
-    pub second: &'static [&'static str],
-    /// Probability that the second piece is used.
-    pub second_p: f64,
-    /// Product nouns with their median price.
-    pub nouns: &'static [(&'static str, f64)],
-    /// Whether the noun is part of the product name (books use titles instead).
-    pub noun_in_name: bool,
-    /// Optional trailing model / size piece.
-    pub suffixes: &'static [&'static str],
-    /// Probability that a suffix is used.
-    pub suffix_p: f64,
-    /// Brands selling in this category.
-    pub brands: &'static [&'static str],
-    /// Attributes that reviews talk about.
-    pub attrs: &'static [&'static str],
-}
-
-/// Per-category catalogue specifications (same order as [`CATEGORIES`]); counts sum to 600.
-pub const CAT_SPECS: [CatSpec; NCAT] = [
-    CatSpec {
-        count: 110,
-        price_range: (40.0, 900.0),
-        sigma: 0.35,
-        first: &[
-            "Aurora", "Nova", "Pulse", "Zenith", "Vertex", "Echo", "Quantum", "Orion", "Helix",
-            "Nimbus", "Volt", "Axis", "Lumen", "Sonic", "Apex", "Stratus",
-        ],
-        second: &[
-            "Wireless",
-            "Smart",
-            "Pro",
-            "Ultra",
-            "Compact",
-            "Portable",
-            "Gaming",
-            "4K",
-            "Noise Cancelling",
-            "Mini",
-        ],
-        second_p: 0.7,
-        nouns: &[
-            ("Earbuds", 90.0),
-            ("Headphones", 180.0),
-            ("Speaker", 120.0),
-            ("Smartwatch", 250.0),
-            ("Monitor", 320.0),
-            ("Keyboard", 95.0),
-            ("Mouse", 55.0),
-            ("Tablet", 420.0),
-            ("Laptop", 850.0),
-            ("Webcam", 70.0),
-            ("Charger", 45.0),
-            ("Power Bank", 50.0),
-            ("USB-C Hub", 48.0),
-            ("Router", 140.0),
-            ("Action Camera", 300.0),
-            ("E-Reader", 150.0),
-            ("Drone", 520.0),
-            ("Soundbar", 280.0),
-            ("SSD", 110.0),
-            ("Projector", 480.0),
-        ],
-        noun_in_name: true,
-        suffixes: &[
-            " 2", " X", " S", " Max", " Lite", " 300", " 500", " Gen 3", " Air",
-        ],
-        suffix_p: 0.45,
-        brands: &[
-            "Voltra",
-            "Sonexa",
-            "Kirin Labs",
-            "Brightwave",
-            "Nexon",
-            "Tekko",
-            "Arclight",
-        ],
-        attrs: &[
-            "battery life",
-            "sound quality",
-            "screen",
-            "build quality",
-            "connectivity",
-            "performance",
-            "noise cancelling",
-            "charging speed",
-        ],
-    },
-    CatSpec {
-        count: 120,
-        price_range: (15.0, 150.0),
-        sigma: 0.3,
-        first: &[
-            "Linen",
-            "Cotton",
-            "Denim",
-            "Wool",
-            "Silk",
-            "Cashmere",
-            "Jersey",
-            "Corduroy",
-            "Satin",
-            "Organic Cotton",
-            "Merino",
-            "Vegan Leather",
-        ],
-        second: &[
-            "Wrap",
-            "Slim Fit",
-            "Oversized",
-            "Cropped",
-            "Relaxed",
-            "Pleated",
-            "Classic",
-            "High-Rise",
-            "Ribbed",
-            "Tailored",
-        ],
-        second_p: 0.75,
-        nouns: &[
-            ("Dress", 55.0),
-            ("Shirt", 35.0),
-            ("Jeans", 60.0),
-            ("Blazer", 95.0),
-            ("T-Shirt", 18.0),
-            ("Sweater", 55.0),
-            ("Skirt", 40.0),
-            ("Jacket", 110.0),
-            ("Trousers", 50.0),
-            ("Hoodie", 45.0),
-            ("Scarf", 25.0),
-            ("Coat", 135.0),
-            ("Sneakers", 80.0),
-            ("Boots", 120.0),
-            ("Cardigan", 50.0),
-        ],
-        noun_in_name: true,
-        suffixes: &[],
-        suffix_p: 0.0,
-        brands: &[
-            "Maison Vell",
-            "Northloom",
-            "Atelier Roux",
-            "Kestrel & Co",
-            "Urbana",
-            "Fable Street",
-            "Solenne",
-        ],
-        attrs: &[
-            "fit",
-            "fabric",
-            "stitching",
-            "cut",
-            "material",
-            "length",
-            "waistband",
-            "lining",
-        ],
-    },
-    CatSpec {
-        count: 80,
-        price_range: (8.0, 60.0),
-        sigma: 0.3,
-        first: &[
-            "Hydrating",
-            "Radiant",
-            "Velvet",
-            "Matte",
-            "Glow",
-            "Soothing",
-            "Brightening",
-            "Nourishing",
-            "Silk",
-            "Dewy",
-            "Pure",
-            "Daily",
-        ],
-        second: &[
-            "Rose",
-            "Vitamin C",
-            "Hyaluronic",
-            "Aloe",
-            "Green Tea",
-            "Charcoal",
-            "Collagen",
-            "Argan",
-        ],
-        second_p: 0.5,
-        nouns: &[
-            ("Serum", 28.0),
-            ("Face Cream", 24.0),
-            ("Foundation", 30.0),
-            ("Lipstick", 18.0),
-            ("Mascara", 16.0),
-            ("Cleanser", 14.0),
-            ("Face Mask", 12.0),
-            ("Eyeshadow Palette", 35.0),
-            ("Body Lotion", 12.0),
-            ("Perfume", 52.0),
-            ("Concealer", 20.0),
-            ("Shampoo", 10.0),
-            ("Nail Polish", 9.0),
-        ],
-        noun_in_name: true,
-        suffixes: &[" 30ml", " 50ml", " Travel Size"],
-        suffix_p: 0.15,
-        brands: &[
-            "Lumiere",
-            "Petal & Pine",
-            "Dermaly",
-            "Oro Beauty",
-            "Skinfolk",
-            "Verra",
-        ],
-        attrs: &[
-            "texture",
-            "shade",
-            "scent",
-            "finish",
-            "consistency",
-            "coverage",
-            "packaging",
-        ],
-    },
-    CatSpec {
-        count: 90,
-        price_range: (10.0, 400.0),
-        sigma: 0.35,
-        first: &[
-            "Oak",
-            "Walnut",
-            "Ceramic",
-            "Linen",
-            "Marble",
-            "Bamboo",
-            "Velvet",
-            "Rattan",
-            "Glass",
-            "Cast Iron",
-            "Stoneware",
-            "Copper",
-        ],
-        second: &["Nordic", "Vintage", "Minimal", "Boho", "Classic", "Modern"],
-        second_p: 0.3,
-        nouns: &[
-            ("Side Table", 120.0),
-            ("Lamp", 60.0),
-            ("Throw Blanket", 45.0),
-            ("Cushion Cover", 20.0),
-            ("Vase", 30.0),
-            ("Dinner Set", 80.0),
-            ("Frying Pan", 45.0),
-            ("Bookshelf", 180.0),
-            ("Mirror", 90.0),
-            ("Rug", 150.0),
-            ("Bedding Set", 70.0),
-            ("Coffee Maker", 110.0),
-            ("Storage Basket", 25.0),
-            ("Sofa", 380.0),
-        ],
-        noun_in_name: true,
-        suffixes: &[],
-        suffix_p: 0.0,
-        brands: &[
-            "Hearth & Co",
-            "Nordhem",
-            "Casa Lino",
-            "Woodwick Home",
-            "Ambra",
-            "Still Living",
-        ],
-        attrs: &[
-            "finish",
-            "build quality",
-            "size",
-            "material",
-            "colour",
-            "assembly",
-        ],
-    },
-    CatSpec {
-        count: 60,
-        price_range: (10.0, 300.0),
-        sigma: 0.3,
-        first: &[
-            "Trail",
-            "Velocity",
-            "Summit",
-            "Core",
-            "Flex",
-            "Endurance",
-            "Stride",
-            "Peak",
-            "Aero",
-            "Grip",
-        ],
-        second: &[],
-        second_p: 0.0,
-        nouns: &[
-            ("Running Shoes", 90.0),
-            ("Yoga Mat", 30.0),
-            ("Dumbbell Set", 60.0),
-            ("Cycling Helmet", 70.0),
-            ("Tennis Racket", 85.0),
-            ("Water Bottle", 15.0),
-            ("Backpack", 55.0),
-            ("Resistance Bands", 18.0),
-            ("Football", 25.0),
-            ("Hiking Jacket", 120.0),
-            ("Swim Goggles", 18.0),
-            ("Gym Bag", 35.0),
-        ],
-        noun_in_name: true,
-        suffixes: &[" Pro", " Lite", " 2.0", " Elite"],
-        suffix_p: 0.3,
-        brands: &["Stridex", "Altura", "Kinetic", "Boreal Sport", "Ridgeline"],
-        attrs: &[
-            "grip",
-            "cushioning",
-            "durability",
-            "breathability",
-            "fit",
-            "weight",
-        ],
-    },
-    CatSpec {
-        count: 50,
-        price_range: (6.0, 40.0),
-        sigma: 0.2,
-        first: &[
-            "Silent", "Hidden", "Last", "Golden", "Broken", "Midnight", "Northern", "Secret",
-            "Quiet", "Wild", "Paper", "Salt",
-        ],
-        second: &[
-            "Garden",
-            "River",
-            "Kingdom",
-            "Letter",
-            "Harbour",
-            "Orchard",
-            "Promise",
-            "Archive",
-            "Lighthouse",
-            "Signal",
-            "Winter",
-            "Road",
-        ],
-        second_p: 1.0,
-        nouns: &[
-            ("Novel", 15.0),
-            ("Cookbook", 25.0),
-            ("Thriller", 13.0),
-            ("Travel Guide", 20.0),
-            ("Biography", 22.0),
-            ("Poetry Collection", 14.0),
-            ("Graphic Novel", 18.0),
-            ("Picture Book", 10.0),
-        ],
-        noun_in_name: false,
-        suffixes: &[" Vol. 2", " (Paperback)", " (Hardcover)"],
-        suffix_p: 0.2,
-        brands: &[
-            "Larkspur Press",
-            "Quayside Books",
-            "Meridian House",
-            "Inkwell",
-        ],
-        attrs: &[
-            "writing",
-            "story",
-            "print quality",
-            "pacing",
-            "characters",
-            "binding",
-        ],
-    },
-    CatSpec {
-        count: 45,
-        price_range: (5.0, 120.0),
-        sigma: 0.3,
-        first: &[
-            "Rainbow", "Galaxy", "Jungle", "Robo", "Tiny", "Magic", "Super", "Wooden", "Ocean",
-            "Dino",
-        ],
-        second: &[],
-        second_p: 0.0,
-        nouns: &[
-            ("Building Blocks", 35.0),
-            ("Puzzle", 15.0),
-            ("Plush Bear", 20.0),
-            ("Remote Control Car", 45.0),
-            ("Board Game", 30.0),
-            ("Doll House", 70.0),
-            ("Train Set", 55.0),
-            ("Science Kit", 30.0),
-            ("Art Set", 20.0),
-            ("Card Game", 12.0),
-        ],
-        noun_in_name: true,
-        suffixes: &[" Deluxe", " Junior", " XL"],
-        suffix_p: 0.25,
-        brands: &["Playfox", "Bricklet", "Moonbeam Toys", "Tumbletown"],
-        attrs: &[
-            "build quality",
-            "colours",
-            "durability",
-            "instructions",
-            "play value",
-        ],
-    },
-    CatSpec {
-        count: 45,
-        price_range: (2.0, 40.0),
-        sigma: 0.3,
-        first: &[
-            "Organic",
-            "Roasted",
-            "Artisan",
-            "Wholegrain",
-            "Fair Trade",
-            "Italian",
-            "Smoked",
-            "Wild",
-            "Cold-Pressed",
-            "Himalayan",
-        ],
-        second: &[],
-        second_p: 0.0,
-        nouns: &[
-            ("Coffee Beans", 12.0),
-            ("Olive Oil", 11.0),
-            ("Dark Chocolate", 4.0),
-            ("Green Tea", 6.0),
-            ("Pasta", 3.0),
-            ("Honey", 8.0),
-            ("Granola", 6.0),
-            ("Almonds", 9.0),
-            ("Sea Salt", 4.0),
-            ("Protein Bars", 14.0),
-            ("Spice Mix", 5.0),
-        ],
-        noun_in_name: true,
-        suffixes: &[" 250g", " 500g", " 1kg", " 6-pack", " 12-pack"],
-        suffix_p: 0.6,
-        brands: &[
-            "Green Basket",
-            "Terra Pantry",
-            "Casa Olivo",
-            "Daily Harvest",
-            "Bean & Leaf",
-        ],
-        attrs: &["taste", "freshness", "packaging", "flavour", "aroma"],
-    },
-];
-
-/// Countries with their relative weight and cities.
-pub const COUNTRIES: [(&str, f64, &[&str]); 10] = [
-    (
-        "Germany",
-        22.0,
-        &[
-            "Berlin",
-            "Hamburg",
-            "Munich",
-            "Cologne",
-            "Frankfurt",
-            "Leipzig",
-        ],
-    ),
-    (
-        "France",
-        16.0,
-        &["Paris", "Lyon", "Marseille", "Toulouse", "Lille", "Nantes"],
-    ),
-    (
-        "United Kingdom",
-        16.0,
-        &[
-            "London",
-            "Manchester",
-            "Birmingham",
-            "Leeds",
-            "Glasgow",
-            "Bristol",
-        ],
-    ),
-    (
-        "Netherlands",
-        8.0,
-        &[
-            "Amsterdam",
-            "Rotterdam",
-            "Utrecht",
-            "The Hague",
-            "Eindhoven",
-        ],
-    ),
-    (
-        "Spain",
-        10.0,
-        &["Madrid", "Barcelona", "Valencia", "Seville", "Bilbao"],
-    ),
-    (
-        "Italy",
-        10.0,
-        &["Milan", "Rome", "Turin", "Naples", "Bologna"],
-    ),
-    (
-        "Poland",
-        6.0,
-        &["Warsaw", "Krakow", "Wroclaw", "Gdansk", "Poznan"],
-    ),
-    (
-        "Sweden",
-        4.0,
-        &["Stockholm", "Gothenburg", "Malmo", "Uppsala"],
-    ),
-    ("Belgium", 4.0, &["Brussels", "Antwerp", "Ghent", "Liege"]),
-    ("Austria", 4.0, &["Vienna", "Graz", "Salzburg", "Linz"]),
-];
-
-/// Clothing / shoe sizes for `{s}`.
-pub const SIZES: [&str; 10] = [
-    "XS", "S", "M", "L", "XL", "38", "40", "UK 10", "UK 12", "EU 42",
-];
+use super::text::NCAT;
 
 /// A search vocabulary: whole queries tagged with a category (8 = any), and templates.
+#[derive(Debug)]
 pub struct QuerySet {
     /// Complete queries with the category they belong to (`NCAT` means "no particular one").
     pub full: &'static [(&'static str, u8)],
@@ -572,7 +20,7 @@ pub struct QuerySet {
 const ANY: u8 = NCAT as u8;
 
 /// Search vocabularies per archetype, in `ARCHETYPES` order.
-pub const QUERIES: [QuerySet; 7] = [
+pub static QUERIES: [QuerySet; 7] = [
     // electronics_enthusiast
     QuerySet {
         full: &[
@@ -762,6 +210,202 @@ pub const QUERIES: [QuerySet; 7] = [
     },
 ];
 
+/// Home improvement and tools: the DIY maker.
+pub static Q_DIY: QuerySet = QuerySet {
+    full: &[
+        ("cordless drill set", 3),
+        ("wall anchors heavy duty", 3),
+        ("paint roller kit", 3),
+        ("shelf brackets oak", 3),
+        ("tile grout white", 3),
+        ("workbench lamp led", 3),
+        ("how to hang floating shelves", 3),
+        ("wood stain walnut", 3),
+        ("garden hose reel", 3),
+        ("stud finder", 0),
+        ("sandpaper assortment", 3),
+        ("raised bed planter", 3),
+    ],
+    templates: &[
+        "{n} dimensions",
+        "{m} {n} diy",
+        "{n} assembly",
+        "{n} mounting",
+        "{n} size",
+    ],
+    full_p: 0.5,
+};
+
+/// Sustainable, natural home: the eco nester (same behaviour as the DIY maker).
+pub static Q_ECO_HOME: QuerySet = QuerySet {
+    full: &[
+        ("organic cotton bedding", 3),
+        ("bamboo towels", 3),
+        ("plastic free kitchen", 3),
+        ("recycled glass vase", 3),
+        ("natural cleaning products", 3),
+        ("fsc certified wood", 3),
+        ("linen curtains natural", 3),
+        ("compost bin kitchen", 3),
+        ("beeswax wraps", 7),
+        ("refillable soap", 2),
+        ("low energy lamp", 3),
+        ("sustainable home decor", 3),
+    ],
+    templates: &[
+        "organic {n}",
+        "sustainable {n}",
+        "eco {n}",
+        "natural {m} {n}",
+        "{n} recycled",
+    ],
+    full_p: 0.5,
+};
+
+/// Training, outdoors, kit.
+pub static Q_SPORTS: QuerySet = QuerySet {
+    full: &[
+        ("running shoes wide fit", 4),
+        ("yoga mat non slip", 4),
+        ("adjustable dumbbells", 4),
+        ("cycling jersey", 4),
+        ("hiking backpack 30l", 4),
+        ("resistance bands set", 4),
+        ("tennis racket", 4),
+        ("protein shaker", 7),
+        ("gps running watch", 0),
+        ("trail running shoes", 4),
+    ],
+    templates: &["{b} {n}", "{n}", "{m} {n}", "{b} {m} {n}", "{n} training"],
+    full_p: 0.4,
+};
+
+/// Children and family life.
+pub static Q_KIDS: QuerySet = QuerySet {
+    full: &[
+        ("lego set age 8", 6),
+        ("school backpack", 6),
+        ("kids rain jacket", 1),
+        ("board games family", 6),
+        ("picture books toddler", 5),
+        ("lunch box kids", 3),
+        ("craft kit kids", 6),
+        ("baby wipes bulk", 7),
+        ("kids bike helmet", 4),
+        ("birthday party supplies", 6),
+    ],
+    templates: &[
+        "{n} for kids",
+        "{n} age {d}",
+        "kids {n}",
+        "{m} {n} family",
+        "{n} toddler",
+    ],
+    full_p: 0.45,
+};
+
+/// Pantry, household staples.
+pub static Q_GROCERY: QuerySet = QuerySet {
+    full: &[
+        ("coffee beans 1kg", 7),
+        ("olive oil 5l", 7),
+        ("pasta multipack", 7),
+        ("oat milk case", 7),
+        ("dishwasher tablets", 3),
+        ("toilet paper bulk", 3),
+        ("rice 10kg", 7),
+        ("green tea bags", 7),
+        ("snack box", 7),
+        ("sparkling water crate", 7),
+    ],
+    templates: &[
+        "{n} pack",
+        "{n} bulk",
+        "{m} {n}",
+        "{n} case",
+        "{n} {d} pack",
+    ],
+    full_p: 0.5,
+};
+
+/// Reordering the usual: the subscriber and replenisher.
+pub static Q_REORDER: QuerySet = QuerySet {
+    full: &[
+        ("reorder", ANY),
+        ("my usual", ANY),
+        ("subscribe and save", ANY),
+        ("refill", ANY),
+        ("order history", ANY),
+        ("auto delivery", ANY),
+        ("coffee refill", 7),
+        ("shampoo refill", 2),
+        ("contact lens solution", 2),
+    ],
+    templates: &["{b} {n}", "{n} refill", "{n} subscription", "{b} {m} {n}"],
+    full_p: 0.45,
+};
+
+/// Presents, for someone else.
+pub static Q_GIFTS: QuerySet = QuerySet {
+    full: &[
+        ("christmas gifts", ANY),
+        ("gifts for dad", ANY),
+        ("gifts for mum", ANY),
+        ("stocking fillers", 6),
+        ("advent calendar", 7),
+        ("gift wrap", ANY),
+        ("secret santa under 20", ANY),
+        ("gift set beauty", 2),
+        ("toys for 5 year old", 6),
+        ("personalised gift", ANY),
+        ("last minute gifts", ANY),
+    ],
+    templates: &[
+        "{n} gift",
+        "{n} gift set",
+        "{n} for him",
+        "{n} for her",
+        "{m} {n} present",
+    ],
+    full_p: 0.5,
+};
+
+/// Premium labels and craftsmanship.
+pub static Q_LUXURY: QuerySet = QuerySet {
+    full: &[
+        ("cashmere coat", 1),
+        ("designer handbag", 1),
+        ("silk scarf", 1),
+        ("premium headphones", 0),
+        ("italian leather shoes", 1),
+        ("luxury skincare", 2),
+        ("handmade ceramics", 3),
+        ("limited edition watch", 0),
+    ],
+    templates: &[
+        "{b} {n}",
+        "{b}",
+        "premium {n}",
+        "luxury {n}",
+        "{m} {n} handmade",
+    ],
+    full_p: 0.4,
+};
+
+/// Sizes, exchanges and returns: the serial returner.
+pub static Q_RETURNS: QuerySet = QuerySet {
+    full: &[
+        ("free returns", ANY),
+        ("size guide", 1),
+        ("exchange size", 1),
+        ("return label", ANY),
+        ("true to size", 1),
+        ("try before you buy", ANY),
+    ],
+    templates: &["{n} size {s}", "{n} {s}", "{m} {n}", "{n} fit"],
+    full_p: 0.4,
+};
+
 /// Review theme: specs, performance, setup (electronics products only).
 pub const THEME_TECH: usize = 0;
 /// Fit, fabric, sizing, cut (fashion products); also the entry point of the "detail" theme.
@@ -780,9 +424,10 @@ pub const THEME_QUALITY: usize = 6;
 pub const THEME_DELIVERY: usize = 7;
 /// Plain product talk.
 pub const THEME_GENERIC: usize = 8;
-/// Number of themes.
+/// Number of themes (a review off its archetype's theme may use any of them).
 pub const NTHEMES: usize = 9;
 
+/// Review templates per theme (in `THEME_*` order) and sentiment (neg, mixed, pos).
 pub const REVIEWS: [[&[&str]; 3]; NTHEMES] = [
     // tech
     [
