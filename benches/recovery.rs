@@ -109,7 +109,7 @@ fn prepare(seed: u64, customers: usize, cfg: &Config) -> Prepared {
     let truth_map: HashMap<String, String> = recovery::read_truth(&truth_path).expect("truth.csv");
     let truth = Truth::align(&ids, &truth_map).expect("truth aligns");
     let pairs = spec
-        .text_only_pairs()
+        .text_only_pairs
         .iter()
         .filter_map(|(a, b)| Some((truth.index(a)?, truth.index(b)?)))
         .collect();

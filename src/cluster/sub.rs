@@ -5,8 +5,7 @@ use ndarray::{Array2, Axis};
 use serde::Serialize;
 
 use super::{
-    choose_k, fit_kmeans, sample_indices, search_fits, select, sq_distances, ClusterError,
-    Clustering, KScore,
+    fit_kmeans, sample_indices, search_fits, select, sq_distances, ClusterError, Clustering, KScore,
 };
 use crate::config::{ClusterConfig, KChoice, SubK};
 
@@ -100,7 +99,27 @@ pub fn sub_segments(
         sub_cfg.algo = crate::config::Algo::Kmeans;
         // A single candidate still needs its stability measured, to be reported.
         let (table, fits) = search_fits(&xs, &sil_idx, &candidates, &sub_cfg, seed_s, &|_| {})?;
-        let best = choose_k(&table);
+        let gap = gaussian_gap(&xs, k_max.max(2), &sub_cfg, seed_s);
+        let best = match choice {
+            KChoice::Fixed(_) => 0,
+            KChoice::Auto => {
+                let Some(kg) = gap.as_ref().map(|g| g.choice).filter(|&k| k >= 2) else {
+                    out.whole.push((
+                        s,
+                        "one blob: a split explains no more than it would of a single \
+                         Gaussian group of the same spread"
+                            .into(),
+                    ));
+                    continue;
+                };
+                let Some(i) = table.iter().position(|r| r.k == kg) else {
+                    out.whole
+                        .push((s, "too few customers for the split found".into()));
+                    continue;
+                };
+                i
+            }
+        };
         let row = &table[best];
         let stable = row.stability.is_none_or(|v| v >= select::STABLE);
         if choice == KChoice::Auto && !stable {
@@ -152,4 +171,94 @@ pub fn sub_segments(
         });
     }
     Ok(out)
+}
+
+/// The gap statistic against a Gaussian null (Tibshirani, Walther & Hastie 2001, with a
+/// reference of the segment's own mean and covariance instead of a uniform box): how much more
+/// K centres explain of the segment than of one elliptical blob of the same spread.
+#[derive(Debug, Clone)]
+pub struct Gap {
+    /// gap(K) for K = 1..=k_max (index K - 1).
+    pub gap: Vec<f64>,
+    /// Standard error of each gap, inflated by sqrt(1 + 1/B).
+    pub se: Vec<f64>,
+    /// The smallest K with gap(K) >= gap(K+1) - se(K+1); 1 = no structure beyond one blob.
+    pub choice: usize,
+}
+
+/// Reference draws of the Gaussian null.
+const GAP_REFS: usize = 3;
+/// Rows of the data and of each reference the gap compares.
+const GAP_ROWS: usize = 3_000;
+
+/// [`Gap`] of the rows `xs` for K = 1..=k_max; None when the covariance cannot be factored.
+pub fn gaussian_gap(xs: &Array2<f64>, k_max: usize, cfg: &ClusterConfig, seed: u64) -> Option<Gap> {
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, StandardNormal};
+    let idx = sample_indices(xs.nrows(), GAP_ROWS, seed ^ 0x6A9);
+    let x = xs.select(Axis(0), &idx);
+    let (m, p) = x.dim();
+    if m < 4 * k_max || p == 0 {
+        return None;
+    }
+    let mean = x.mean_axis(Axis(0))?;
+    let centred = &x - &mean;
+    let mut cov = centred.t().dot(&centred) / (m as f64 - 1.0);
+    let ridge = 1e-6 * (0..p).map(|i| cov[[i, i]]).sum::<f64>() / p as f64 + 1e-12;
+    for i in 0..p {
+        cov[[i, i]] += ridge;
+    }
+    let l = cholesky(&cov)?;
+    let log_w = |rows: &Array2<f64>, k: usize, s: u64| -> Option<f64> {
+        let fit = fit_kmeans(rows.view(), k, 2, cfg, s, None).ok()?;
+        Some(fit.inertia?.max(1e-300).ln())
+    };
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x9A55);
+    let refs: Vec<Array2<f64>> = (0..GAP_REFS)
+        .map(|_| {
+            let z = Array2::from_shape_fn((m, p), |_| StandardNormal.sample(&mut rng));
+            z.dot(&l.t()) + &mean
+        })
+        .collect();
+    let mut gap = Vec::with_capacity(k_max);
+    let mut se = Vec::with_capacity(k_max);
+    for k in 1..=k_max {
+        let data = log_w(&x, k, seed)?;
+        let r: Vec<f64> = refs
+            .iter()
+            .enumerate()
+            .map(|(b, rf)| log_w(rf, k, seed ^ (b as u64 + 1)))
+            .collect::<Option<Vec<f64>>>()?;
+        let (mr, _) = select::mean_se(&r);
+        let sd = (r.iter().map(|v| (v - mr).powi(2)).sum::<f64>() / r.len() as f64).sqrt();
+        gap.push(mr - data);
+        se.push(sd * (1.0 + 1.0 / GAP_REFS as f64).sqrt());
+    }
+    let choice = (0..k_max.saturating_sub(1))
+        .find(|&i| gap[i] >= gap[i + 1] - se[i + 1])
+        .map_or(k_max, |i| i + 1);
+    Some(Gap { gap, se, choice })
+}
+
+/// Lower Cholesky factor of a symmetric positive definite matrix.
+fn cholesky(a: &Array2<f64>) -> Option<Array2<f64>> {
+    let n = a.nrows();
+    let mut l = Array2::<f64>::zeros((n, n));
+    for i in 0..n {
+        for j in 0..=i {
+            let mut s = a[[i, j]];
+            for k in 0..j {
+                s -= l[[i, k]] * l[[j, k]];
+            }
+            if i == j {
+                if s <= 0.0 {
+                    return None;
+                }
+                l[[i, i]] = s.sqrt();
+            } else {
+                l[[i, j]] = s / l[[j, j]];
+            }
+        }
+    }
+    Some(l)
 }

@@ -135,3 +135,66 @@ fn indistinguishable_customers_give_one_segment_not_empty_ones() {
     assert_eq!(c.probabilities.ncols(), 1);
     assert!(c.probabilities.iter().all(|&p| (p - 1.0).abs() < 1e-12));
 }
+
+#[test]
+fn ward_recovers_blobs_and_assigns_the_rest() {
+    let (x, truth) = blobs(&[2500, 1800, 900], 6);
+    let mut cfg = Config::default().cluster;
+    cfg.algo = Algo::Ward;
+    cfg.stability_runs = 2;
+    let c = cluster(&x, &cfg, 1, &|_| {}).unwrap();
+    assert_eq!(c.k, 3, "{:?}", c.k_table);
+    // The tree is built on WARD_ROWS customers; the others join the nearest merged centre.
+    assert!(x.nrows() > WARD_ROWS);
+    assert!(adjusted_rand_index(&truth, &labels_usize(&c)) > 0.99);
+    assert_eq!(c.algo, Algo::Ward);
+}
+
+#[test]
+fn seed_stability_is_reported_and_high_on_clear_blobs() {
+    let (x, _) = blobs(&[400, 300, 200], 8);
+    let cfg = Config::default().cluster;
+    let c = cluster(&x, &cfg, 1, &|_| {}).unwrap();
+    let s = c.seed_stability.expect("seed runs on by default");
+    assert!(s > 0.99, "{s}");
+    let mut off = cfg.clone();
+    off.seed_runs = 0;
+    assert!(cluster(&x, &off, 1, &|_| {}).unwrap().seed_stability.is_none());
+}
+
+#[test]
+fn one_gaussian_blob_is_not_split_two_are() {
+    // One elongated Gaussian: k-means would split it stably along its long axis, but the split
+    // explains no more than it does of a Gaussian with the same covariance.
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    let n = 3000;
+    let one = Array2::from_shape_fn((n, 5), |(_, j)| {
+        let z: f64 = rng.sample(rand_distr::StandardNormal);
+        z * if j == 0 { 4.0 } else { 1.0 }
+    });
+    let cfg = Config::default().cluster;
+    let g = sub::gaussian_gap(&one, 4, &cfg, 1).unwrap();
+    assert_eq!(g.choice, 1, "{g:?}");
+    let (two, _) = blobs(&[1500, 1500], 10);
+    let g2 = sub::gaussian_gap(&two, 4, &cfg, 1).unwrap();
+    assert!(g2.choice >= 2, "{g2:?}");
+}
+
+#[test]
+fn sub_segments_split_a_merged_pair_only() {
+    // Segment 0 holds two blobs, segment 1 one: auto finds the pair inside 0 and leaves 1 whole.
+    let (x, truth) = blobs(&[600, 600, 800], 11);
+    let mut cfg = Config::default().cluster;
+    cfg.k = KChoice::Fixed(2);
+    let mut top = cluster(&x, &cfg, 1, &|_| {}).unwrap();
+    // Force the planted merge: blobs 0 and 1 as one segment, blob 2 as the other.
+    top.labels = truth.iter().map(|&t| i32::from(t == 2)).collect();
+    let found = sub::sub_segments(&x, &top, &cfg, 1, &|_| {}).unwrap();
+    assert_eq!(found.splits.len(), 1, "{:?}", found.whole);
+    let s = &found.splits[0];
+    assert_eq!((s.parent, s.k), (0, 2));
+    let t: Vec<usize> = s.members.iter().map(|&i| truth[i]).collect();
+    assert!(adjusted_rand_index(&t, &s.labels) > 0.99);
+    assert_eq!(found.whole.len(), 1);
+    assert_eq!(found.whole[0].0, 1);
+}
