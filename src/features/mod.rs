@@ -1,5 +1,7 @@
-//! Per-customer features: RFM, spend, category mix, discount use, returns, browsing, reviews, and
-//! the derived RFM segment and value tier; plus the scaling that turns them into the clustering matrix.
+//! Per-customer features: RFM, spend, category mix, discount use, returns, order behaviour (timing,
+//! basket shape, cadence, replenishment, brand loyalty, price level; see `behaviour`), browsing,
+//! reviews, and the derived RFM segment and value tier; plus the scaling that turns them into the
+//! clustering matrix.
 //!
 //! Aggregation runs as polars group-bys over the order lines, events and reviews; the results are
 //! scattered into one row per customer in the customers table's order.
@@ -8,6 +10,7 @@
 //! return rates without orders; mean rating without rated reviews) are NaN, not 0: a customer who
 //! never bought has no return rate. Profiles leave them out of means; scaling imputes the median.
 
+mod behaviour;
 pub mod filter;
 mod rfm;
 pub mod scale;
@@ -382,6 +385,7 @@ pub fn build(shop: &Shop, cfg: &Config) -> Result<Features, FeatureError> {
         return_rate,
         Some(&line_count),
     );
+    feats.extend(behaviour::behaviour_features(shop, &index, n)?);
     feats.extend(event_feats);
     feats.extend(review_feats);
     make_names_unique(&mut feats);
