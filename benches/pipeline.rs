@@ -44,6 +44,47 @@ fn bench(c: &mut Criterion) {
     });
     let feats = seglens::features::build(&shop, &cfg).expect("features");
     let scaled = seglens::features::scale(&feats, &cfg);
+    // Auto-K then the sub-segment search of every segment: what `segment` runs with the defaults.
+    let auto_k_and_sub = || {
+        let top = seglens::cluster::cluster(&scaled.matrix, &cfg.cluster, cfg.seed, &|_| {})
+            .expect("cluster");
+        let sub = seglens::cluster::sub::sub_segments(
+            &scaled.matrix,
+            &top,
+            &cfg.cluster,
+            cfg.seed,
+            &|_| {},
+        )
+        .expect("sub-segments");
+        (top, sub)
+    };
+    if std::env::var_os("SEGLENS_BENCH_ONCE").is_some() {
+        let t = std::time::Instant::now();
+        let top = seglens::cluster::cluster(&scaled.matrix, &cfg.cluster, cfg.seed, &|_| {})
+            .expect("cluster");
+        let t_top = t.elapsed();
+        let t = std::time::Instant::now();
+        let sub = seglens::cluster::sub::sub_segments(
+            &scaled.matrix,
+            &top,
+            &cfg.cluster,
+            cfg.seed,
+            &|_| {},
+        )
+        .expect("sub-segments");
+        eprintln!(
+            "once: auto-K {:.1} s (k = {}), sub-segments {:.1} s ({} of {} segments split)",
+            t_top.as_secs_f64(),
+            top.k,
+            t.elapsed().as_secs_f64(),
+            sub.splits.len(),
+            top.k
+        );
+        return;
+    }
+    g.bench_function("cluster_auto_k_and_subsegments", |b| {
+        b.iter(|| black_box(auto_k_and_sub()))
+    });
     g.bench_function("cluster_auto_k", |b| {
         b.iter(|| {
             black_box(

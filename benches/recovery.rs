@@ -142,7 +142,11 @@ fn main() {
                 .collect();
             line.push_str(&format!(" {}:{}/{:.2}{pairs}", r.rule, r.k, r.ari));
         }
-        line.push_str(&format!("  ({:.1}s)", t.elapsed().as_secs_f64()));
+        line.push_str(&format!(
+            "  seeds {:.2} ({:.1}s)",
+            out.seed_stability.unwrap_or(f64::NAN),
+            t.elapsed().as_secs_f64()
+        ));
         println!("{line}");
         let stab: Vec<String> = out
             .table
@@ -186,6 +190,13 @@ fn main() {
                 .map_or("-".to_string(), |v| format!("{:.0}%", 100.0 * v))
         );
     }
+    let seeds: Vec<f64> = outcomes.iter().filter_map(|o| o.seed_stability).collect();
+    println!(
+        "stability across seeds (default rule): median {:.3}, min {:.3} over {} shops",
+        recovery::quantile(&seeds, 0.5),
+        seeds.iter().copied().fold(f64::INFINITY, f64::min),
+        seeds.len()
+    );
     if let Some(path) = std::env::var_os("SEGLENS_RECOVERY_OUT") {
         let json = serde_json::json!({ "shops": outcomes, "summary": summary });
         std::fs::write(path, serde_json::to_vec_pretty(&json).unwrap_or_default())

@@ -104,6 +104,9 @@ pub struct ShopOutcome {
     /// ARI against the truth of every candidate K, in table order.
     pub ari_by_k: Vec<f64>,
     pub rules: Vec<RuleOutcome>,
+    /// Stability across seeds of the default rule's segmentation (see
+    /// [`cluster::seed_stability`]), when the search sample held every customer.
+    pub seed_stability: Option<f64>,
 }
 
 /// Scores every candidate K and every rule on the clustering matrix `x` of one shop.
@@ -133,11 +136,18 @@ pub fn score_shop(
             }
         })
         .collect();
+    let best = select::DEFAULT_RULE.choose(&table);
+    let seed_stability = if idx.len() == x.nrows() {
+        cluster::seed_stability(x, &labels[best], table[best].k, cfg, seed)?
+    } else {
+        None
+    };
     Ok(ShopOutcome {
         planted_k: truth.k(),
         table,
         ari_by_k,
         rules,
+        seed_stability,
     })
 }
 

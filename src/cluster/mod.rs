@@ -104,6 +104,10 @@ pub struct Clustering {
     pub notes: Vec<String>,
 }
 
+/// Rows of the per-K silhouette during the search (quadratic cost); the final segmentation's
+/// silhouette uses `cluster.silhouette_sample`.
+const SEARCH_SILHOUETTE_ROWS: usize = 5_000;
+
 /// Documented rule for auto-K.
 pub const K_RULE: &str =
     "the K with the highest silhouette among the stable Ks (stability >= 0.8; \
@@ -123,7 +127,11 @@ pub fn cluster(
     }
     let search_idx = sample_indices(n, cfg.search_sample, seed);
     let xs = x.select(Axis(0), &search_idx);
-    let sil_idx = sample_indices(xs.nrows(), cfg.silhouette_sample, seed ^ 0x5111);
+    let sil_idx = sample_indices(
+        xs.nrows(),
+        cfg.silhouette_sample.min(SEARCH_SILHOUETTE_ROWS),
+        seed ^ 0x5111,
+    );
 
     if cfg.algo == Algo::Dbscan {
         return dbscan(x, &xs, &search_idx, cfg, seed);
@@ -204,7 +212,7 @@ pub fn cluster(
             KChoice::Fixed(k) => format!("fixed by the user (k = {k})"),
         },
         search_sample: search_idx.len(),
-        silhouette_sample: sil_idx.len(),
+        silhouette_sample: cfg.silhouette_sample.min(n),
         seed_stability,
         seed_runs: cfg.seed_runs,
         k_verdict,
@@ -215,11 +223,13 @@ pub fn cluster(
 
 /// Rows on which seed runs are compared.
 const SEED_EVAL_ROWS: usize = 20_000;
+/// Rows each seed run is fitted on.
+const SEED_FIT_ROWS: usize = 10_000;
 
 /// Mean ARI between `labels` and the same K refitted with `cfg.seed_runs` other seeds, each on its
-/// own seeded search sample (at most `cfg.search_sample` rows), compared on a seeded sample of
+/// own seeded sample (at most [`SEED_FIT_ROWS`] rows), compared on a seeded sample of
 /// customers: how much of the segmentation is the seed's doing.
-fn seed_stability(
+pub fn seed_stability(
     x: &Array2<f64>,
     labels: &[usize],
     k: usize,
@@ -235,7 +245,7 @@ fn seed_stability(
     let mut total = 0.0;
     for r in 1..=cfg.seed_runs as u64 {
         let s = seed.wrapping_add(r.wrapping_mul(0x9E37_79B9));
-        let idx = sample_indices(x.nrows(), cfg.search_sample, s);
+        let idx = sample_indices(x.nrows(), cfg.search_sample.min(SEED_FIT_ROWS), s);
         let xs = x.select(Axis(0), &idx);
         let fit = fit_model(cfg.algo, xs.view(), k, cfg, s)?;
         let other = match &fit.gmm {
@@ -467,7 +477,7 @@ fn search_fits(
             "checking how reproducible each k is ({} resampling pairs)",
             cfg.stability_runs
         ));
-        let n_init = (cfg.n_init / 3).max(1);
+        let n_init = (cfg.n_init / 5).max(1);
         let algo = cfg.algo;
         let resampled =
             select::resample(xs, candidates, cfg.stability_runs, seed, |rows, ks, s| {
@@ -503,7 +513,11 @@ pub fn search_table(
 ) -> Result<(Vec<usize>, Vec<KScore>, Vec<Vec<usize>>), ClusterError> {
     let search_idx = sample_indices(x.nrows(), cfg.search_sample, seed);
     let xs = x.select(Axis(0), &search_idx);
-    let sil_idx = sample_indices(xs.nrows(), cfg.silhouette_sample, seed ^ 0x5111);
+    let sil_idx = sample_indices(
+        xs.nrows(),
+        cfg.silhouette_sample.min(SEARCH_SILHOUETTE_ROWS),
+        seed ^ 0x5111,
+    );
     let candidates: Vec<usize> = (cfg.k_min..=cfg.k_max)
         .filter(|&k| k * 2 <= xs.nrows())
         .collect();

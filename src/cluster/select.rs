@@ -15,9 +15,9 @@ use serde::Serialize;
 use super::metrics::adjusted_rand_index;
 use super::KScore;
 
-/// Rows per half in one resampling pair: enough for a 2% segment to have ~100 members in each
-/// half, few enough that many pairs stay cheap.
-pub const HALF_ROWS: usize = 6_000;
+/// Rows per half in one resampling pair: enough for a 2% segment to have ~80 members in each
+/// half, few enough that several pairs stay cheap at 1M customers.
+pub const HALF_ROWS: usize = 4_000;
 
 /// What one K scored over the resampling pairs.
 #[derive(Debug, Clone, Default)]
@@ -213,16 +213,24 @@ pub enum Rule {
     /// The largest K whose stability is >= 0.8 and whose silhouette is within 0.05 of the best
     /// silhouette among those stable K.
     StableNearBest,
+    /// The largest K whose stability is >= 0.8 and a local peak: within one standard error of
+    /// each neighbouring K's stability or above it. Past the planted K, k-means cuts real groups
+    /// at random and stability falls; below it, merges can be stable too, so the last peak wins.
+    LargestStablePeak,
+    /// Among the stable peaks of [`Rule::LargestStablePeak`], the best silhouette.
+    PeakSilhouette,
 }
 
 /// Every rule, in the order the benchmark prints them.
-pub const RULES: [Rule; 6] = [
+pub const RULES: [Rule; 8] = [
     Rule::SilhouetteStable,
     Rule::Silhouette,
     Rule::LargestStable,
     Rule::PredictionStrength,
     Rule::Bic,
     Rule::StableNearBest,
+    Rule::LargestStablePeak,
+    Rule::PeakSilhouette,
 ];
 
 /// The rule auto-K uses.
@@ -241,6 +249,8 @@ impl Rule {
             Self::PredictionStrength => "prediction_strength",
             Self::Bic => "bic",
             Self::StableNearBest => "stable_near_best",
+            Self::LargestStablePeak => "largest_stable_peak",
+            Self::PeakSilhouette => "peak_silhouette",
         }
     }
 
@@ -256,6 +266,15 @@ impl Rule {
         };
         let all: Vec<usize> = (0..table.len()).collect();
         let stable: Vec<usize> = all.iter().copied().filter(|&i| stab(i) >= STABLE).collect();
+        let se = |i: usize| table[i].stability_se.unwrap_or(0.0);
+        let peaks: Vec<usize> = stable
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let top = stab(i) + se(i);
+                (i == 0 || top >= stab(i - 1)) && (i + 1 >= table.len() || top >= stab(i + 1))
+            })
+            .collect();
         match self {
             Self::Silhouette => best_by(&all, &sil),
             Self::SilhouetteStable => {
@@ -275,6 +294,17 @@ impl Rule {
                     .unwrap_or_else(|| best_by(&all, &ps))
             }
             Self::Bic => best_by(&all, &|i| -table[i].bic.unwrap_or(f64::INFINITY)),
+            Self::LargestStablePeak => match peaks.last() {
+                Some(&i) => i,
+                None => Self::SilhouetteStable.choose(table),
+            },
+            Self::PeakSilhouette => {
+                if peaks.is_empty() {
+                    Self::SilhouetteStable.choose(table)
+                } else {
+                    best_by(&peaks, &sil)
+                }
+            }
             Self::StableNearBest => {
                 let pool = if stable.is_empty() { &all } else { &stable };
                 let top = sil(best_by(pool, &sil));

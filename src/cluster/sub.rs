@@ -13,7 +13,7 @@ use crate::config::{ClusterConfig, KChoice, SubK};
 /// or to measure.
 pub const MIN_PARENT: usize = 200;
 /// Rows of a segment its sub-K search runs on.
-pub const SUB_SAMPLE: usize = 8_000;
+pub const SUB_SAMPLE: usize = 4_000;
 
 /// One segment's split into sub-segments.
 #[derive(Debug, Clone, Serialize)]
@@ -81,7 +81,7 @@ pub fn sub_segments(
         let seed_s = seed ^ (0x5B5B + s as u64 * 101);
         let idx = sample_indices(xm.nrows(), SUB_SAMPLE, seed_s);
         let xs = xm.select(Axis(0), &idx);
-        let sil_idx = sample_indices(xs.nrows(), cfg.silhouette_sample.min(4_000), seed_s ^ 1);
+        let sil_idx = sample_indices(xs.nrows(), cfg.silhouette_sample.min(2_000), seed_s ^ 1);
         let candidates: Vec<usize> = match choice {
             KChoice::Fixed(k) => vec![k],
             KChoice::Auto => (2..=k_max.max(2)).collect(),
@@ -95,7 +95,8 @@ pub fn sub_segments(
             continue;
         }
         let mut sub_cfg = cfg.clone();
-        sub_cfg.n_init = (cfg.n_init / 2).max(2);
+        sub_cfg.n_init = (cfg.n_init / 3).max(2);
+        sub_cfg.stability_runs = cfg.stability_runs.min(3);
         sub_cfg.algo = crate::config::Algo::Kmeans;
         // A single candidate still needs its stability measured, to be reported.
         let (table, fits) = search_fits(&xs, &sil_idx, &candidates, &sub_cfg, seed_s, &|_| {})?;
@@ -189,7 +190,7 @@ pub struct Gap {
 /// Reference draws of the Gaussian null.
 const GAP_REFS: usize = 3;
 /// Rows of the data and of each reference the gap compares.
-const GAP_ROWS: usize = 3_000;
+const GAP_ROWS: usize = 2_000;
 
 /// [`Gap`] of the rows `xs` for K = 1..=k_max; None when the covariance cannot be factored.
 pub fn gaussian_gap(xs: &Array2<f64>, k_max: usize, cfg: &ClusterConfig, seed: u64) -> Option<Gap> {

@@ -159,7 +159,10 @@ fn seed_stability_is_reported_and_high_on_clear_blobs() {
     assert!(s > 0.99, "{s}");
     let mut off = cfg.clone();
     off.seed_runs = 0;
-    assert!(cluster(&x, &off, 1, &|_| {}).unwrap().seed_stability.is_none());
+    assert!(cluster(&x, &off, 1, &|_| {})
+        .unwrap()
+        .seed_stability
+        .is_none());
 }
 
 #[test]
