@@ -4,7 +4,8 @@
 //! where in a category's price range they buy (price index).
 //!
 //! Everything is computed with a handful of polars group-bys over the order lines (per order, per
-//! customer, per customer and product) and scattered into customer order like the other features.
+//! customer, per customer and product), keyed on integer codes of customers, orders and products
+//! rather than on the id strings, and read into customer order like the other features.
 //! Shares and means carry a `support` (the orders, lines or gaps behind them) so scaling shrinks
 //! thin values toward the population mean; values that are undefined for a customer (no orders,
 //! too few order days for a cadence) are NaN.
@@ -18,7 +19,7 @@ use std::collections::HashMap;
 
 use polars::prelude::*;
 
-use super::{scatter, Feature, FeatureError, Transform};
+use super::{Feature, FeatureError, Transform};
 use crate::data::Shop;
 
 const DAY_SECS: i64 = 86_400;
@@ -30,37 +31,33 @@ pub fn behaviour_features(
     n: usize,
 ) -> Result<Vec<Feature>, FeatureError> {
     let orders = &shop.orders;
-    let lines = orders.clone().lazy().select([
-        col("order_id"),
-        col("customer_id"),
-        col("ts"),
-        col("product_id"),
-        col("category"),
-        col("unit_price"),
-        col("quantity"),
-    ]);
+    // Customers, orders and products as integer codes (a customer's code is its row), so every
+    // group-by below keys on integers instead of hashing strings.
+    let mut product_codes = HashMap::new();
+    let lines = keyed_lines(orders, index, &mut product_codes)?
+        .lazy()
+        .filter(col("c").is_not_null());
 
-    // Per order: its time and basket breadth; then per customer: shares of orders by time, mean
-    // breadth, and the gaps between consecutive distinct order days.
+    // Per order: its time and basket breadth (distinct products). Every aggregation below is a
+    // plain column aggregation (len, sum, mean, min, n_unique, std), which polars runs on its fast
+    // grouped path; per-group sub-expressions (a value against its group's minimum, per-group
+    // sorts) are done with joins and one sort instead, so 16M lines stay in seconds.
     let stamp = (col("ts") * lit(1000i64)).cast(DataType::Datetime(TimeUnit::Milliseconds, None));
     let flag = |e: Expr| e.cast(DataType::Float64).mean();
-    let days = col("day").unique().sort(SortOptions::default());
-    // Days are midnights in seconds (timestamps are from 1970 on, so `%` is the day remainder).
-    let gaps = (days.clone() - days.shift(lit(1))).cast(DataType::Float64) / lit(DAY_SECS as f64);
-    let per_order = lines
+    let order_frame = lines
         .clone()
-        .group_by([col("customer_id"), col("order_id")])
-        .agg([
-            col("ts").min(),
-            col("product_id").n_unique().alias("breadth"),
-        ])
+        .group_by([col("c"), col("o")])
+        .agg([col("ts").min(), col("p").n_unique().alias("breadth")])
+        .collect()?;
+    let per_order = order_frame
+        .clone()
+        .lazy()
         .with_columns([
             stamp.clone().dt().hour().alias("hour"),
             stamp.clone().dt().weekday().alias("weekday"),
             stamp.dt().month().alias("month"),
-            (col("ts") - col("ts") % lit(DAY_SECS)).alias("day"),
         ])
-        .group_by([col("customer_id")])
+        .group_by([col("c")])
         .agg([
             len().cast(DataType::Float64).alias("orders"),
             flag(col("hour").gt_eq(lit(22)).or(col("hour").lt(lit(6)))).alias("night"),
@@ -70,17 +67,42 @@ pub fn behaviour_features(
                 .cast(DataType::Float64)
                 .mean()
                 .alias("lines_per_order"),
-            gaps.clone().mean().alias("gap_mean"),
-            gaps.clone().std(0).alias("gap_sd"),
-            col("day")
-                .n_unique()
-                .cast(DataType::Float64)
-                .alias("order_days"),
+            col("ts").min().alias("first_ts"),
         ])
         .collect()?;
 
-    // Per customer over lines: units per line, price index, and the lines after the first order
-    // (the lines that could be repeats).
+    // Gaps between consecutive distinct order days: the (customer, day) pairs sorted, each day
+    // minus the one before it of the same customer. Days are midnights in seconds (timestamps are
+    // from 1970 on, so `%` is the time of day).
+    let same = col("c").eq(col("c").shift(lit(1)));
+    let per_gap = order_frame
+        .clone()
+        .lazy()
+        .select([
+            col("c"),
+            (col("ts") - col("ts") % lit(DAY_SECS)).alias("day"),
+        ])
+        .group_by([col("c"), col("day")])
+        .agg([len().alias("orders_that_day")])
+        .sort(["c", "day"], SortMultipleOptions::default())
+        .with_column(
+            when(same)
+                .then(
+                    (col("day") - col("day").shift(lit(1))).cast(DataType::Float64)
+                        / lit(DAY_SECS as f64),
+                )
+                .otherwise(lit(NULL).cast(DataType::Float64))
+                .alias("gap"),
+        )
+        .group_by([col("c")])
+        .agg([
+            col("gap").mean().alias("gap_mean"),
+            col("gap").std(0).alias("gap_sd"),
+            (len().cast(DataType::Float64) - lit(1.0)).alias("gaps"),
+        ])
+        .collect()?;
+
+    // Per customer over lines: units per line, price index, distinct products.
     let cat_median = orders
         .clone()
         .lazy()
@@ -100,7 +122,7 @@ pub fn behaviour_features(
                 .otherwise(lit(NULL).cast(DataType::Float64))
                 .alias("price_ratio"),
         )
-        .group_by([col("customer_id")])
+        .group_by([col("c")])
         .agg([
             len().cast(DataType::Float64).alias("lines"),
             col("quantity")
@@ -112,42 +134,50 @@ pub fn behaviour_features(
                 .count()
                 .cast(DataType::Float64)
                 .alias("priced"),
-            col("ts")
-                .gt(col("ts").min())
-                .cast(DataType::Float64)
-                .sum()
-                .alias("later_lines"),
         ])
         .collect()?;
 
-    // Per customer and product: lines, and those after the product's first order (repeats).
-    let per_product = lines
-        .group_by([col("customer_id"), col("product_id")])
+    // Replenishment, by (customer, product, order time): every time after the product's first
+    // that it is bought again is a repeat, so repeats = pairs - distinct products; the pairs that
+    // could be repeats are those after the customer's first order time.
+    let firsts = per_order.clone().lazy().select([col("c"), col("first_ts")]);
+    let per_time = lines
+        .clone()
+        .group_by([col("c"), col("p"), col("ts")])
+        .agg([len().alias("lines")])
+        .join(
+            firsts,
+            [col("c")],
+            [col("c")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .group_by([col("c")])
         .agg([
-            len().cast(DataType::Float64).alias("n"),
+            len().cast(DataType::Float64).alias("pairs"),
+            col("p")
+                .n_unique()
+                .cast(DataType::Float64)
+                .alias("products"),
             col("ts")
-                .gt(col("ts").min())
+                .gt(col("first_ts"))
                 .cast(DataType::Float64)
                 .sum()
-                .alias("repeats"),
-        ]);
-    let repeats = per_product
-        .clone()
-        .group_by([col("customer_id")])
-        .agg([col("repeats").sum()])
+                .alias("later"),
+        ])
         .collect()?;
 
-    let g = |df: &DataFrame, name: &str, default: f64| scatter(df, name, index, n, default);
+    let g = |df: &DataFrame, name: &str, default: f64| spread(df, name, n, default);
     let order_count = g(&per_order, "orders", 0.0)?;
     let line_count = g(&per_line, "lines", 0.0)?;
-    let gap_mean = g(&per_order, "gap_mean", f64::NAN)?;
-    let gap_sd = g(&per_order, "gap_sd", f64::NAN)?;
-    let gap_count: Vec<f64> = g(&per_order, "order_days", 0.0)?
+    let gap_mean = g(&per_gap, "gap_mean", f64::NAN)?;
+    let gap_sd = g(&per_gap, "gap_sd", f64::NAN)?;
+    let gap_count = g(&per_gap, "gaps", 0.0)?;
+    let later = g(&per_time, "later", 0.0)?;
+    let repeat_lines: Vec<f64> = g(&per_time, "pairs", 0.0)?
         .iter()
-        .map(|d| (d - 1.0).max(0.0))
+        .zip(g(&per_time, "products", 0.0)?)
+        .map(|(p, d)| p - d)
         .collect();
-    let later = g(&per_line, "later_lines", 0.0)?;
-    let repeat_lines = g(&repeats, "repeats", 0.0)?;
 
     let mut out = Vec::new();
     let mut push = |name: &str, description: &str, transform, values, support: Vec<f64>| {
@@ -225,23 +255,25 @@ pub fn behaviour_features(
         .collect();
     push(
         "repeat_product_share",
-        "share of the lines after the first order whose product was bought before (missing with \
-         one order)",
+        "share of the products bought after the first order that were bought before (a product \
+         counts once per order time; missing with one order)",
         Identity,
         repeat_share,
         later,
     );
-    if let Some(brands) = brand_table(shop)? {
-        let per_brand = per_product
+    if let Some(brands) = brand_table(shop, &product_codes)? {
+        let per_brand = lines
+            .group_by([col("c"), col("p")])
+            .agg([len().cast(DataType::Float64).alias("n")])
             .join(
                 brands,
-                [col("product_id")],
-                [col("product_id")],
+                [col("p")],
+                [col("p")],
                 JoinArgs::new(JoinType::Inner),
             )
-            .group_by([col("customer_id"), col("brand")])
+            .group_by([col("c"), col("brand")])
             .agg([col("n").sum()])
-            .group_by([col("customer_id")])
+            .group_by([col("c")])
             .agg([col("n").max().alias("top"), col("n").sum().alias("branded")])
             .collect()?;
         let top = g(&per_brand, "top", 0.0)?;
@@ -279,8 +311,74 @@ fn has_times_of_day(orders: &DataFrame) -> PolarsResult<bool> {
     Ok(timed)
 }
 
-/// product_id and brand of products with a brand; None when no product has one.
-fn brand_table(shop: &Shop) -> PolarsResult<Option<LazyFrame>> {
+/// The order lines with customer (`c`, the customer's row), order (`o`) and product (`p`) codes,
+/// and the columns the features read. Lines of customers outside `index` get no `c`.
+fn keyed_lines<'a>(
+    orders: &'a DataFrame,
+    index: &HashMap<&str, usize>,
+    product_codes: &mut HashMap<&'a str, u32>,
+) -> PolarsResult<DataFrame> {
+    let customer = orders
+        .column("customer_id")?
+        .as_materialized_series()
+        .str()?;
+    let order = orders.column("order_id")?.as_materialized_series().str()?;
+    let product = orders
+        .column("product_id")?
+        .as_materialized_series()
+        .str()?;
+    let c: Vec<Option<u32>> = customer
+        .into_iter()
+        .map(|id| id.and_then(|id| index.get(id)).map(|&row| row as u32))
+        .collect();
+    let code = |map: &mut HashMap<&'a str, u32>, id: Option<&'a str>| {
+        id.map(|id| {
+            let next = map.len() as u32;
+            *map.entry(id).or_insert(next)
+        })
+    };
+    let mut order_codes = HashMap::new();
+    let o: Vec<Option<u32>> = order
+        .into_iter()
+        .map(|id| code(&mut order_codes, id))
+        .collect();
+    let p: Vec<Option<u32>> = product
+        .into_iter()
+        .map(|id| code(product_codes, id))
+        .collect();
+    let mut cols = vec![
+        Column::new("c".into(), c),
+        Column::new("o".into(), o),
+        Column::new("p".into(), p),
+    ];
+    for name in ["ts", "category", "unit_price", "quantity"] {
+        cols.push(orders.column(name)?.clone());
+    }
+    DataFrame::new(cols)
+}
+
+/// Reads `value` of a per-customer aggregate (keyed by the customer code `c`) into customer
+/// order; absent customers get `default`.
+fn spread(df: &DataFrame, value: &str, n: usize, default: f64) -> PolarsResult<Vec<f64>> {
+    let rows = df.column("c")?.as_materialized_series().u32()?.clone();
+    let vals = df
+        .column(value)?
+        .as_materialized_series()
+        .cast(&DataType::Float64)?;
+    let mut out = vec![default; n];
+    for (row, v) in rows.into_iter().zip(vals.f64()?) {
+        if let (Some(row), Some(v)) = (row, v) {
+            if let Some(slot) = out.get_mut(row as usize) {
+                *slot = v;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Product code (`p`) and brand of the bought products that have a brand; None when the products
+/// table has no brands at all.
+fn brand_table(shop: &Shop, product_codes: &HashMap<&str, u32>) -> PolarsResult<Option<LazyFrame>> {
     let Some(products) = &shop.products else {
         return Ok(None);
     };
@@ -290,13 +388,21 @@ fn brand_table(shop: &Shop) -> PolarsResult<Option<LazyFrame>> {
     if brand.null_count() == brand.len() {
         return Ok(None);
     }
-    Ok(Some(
-        products
-            .clone()
-            .lazy()
-            .select([col("product_id"), col("brand")])
-            .filter(col("brand").is_not_null()),
-    ))
+    let ids = products
+        .column("product_id")?
+        .as_materialized_series()
+        .str()?;
+    let brand = brand.as_materialized_series().str()?;
+    let (codes, brands): (Vec<u32>, Vec<&str>) = ids
+        .into_iter()
+        .zip(brand)
+        .filter_map(|(id, b)| Some((*product_codes.get(id?)?, b?)))
+        .unzip();
+    let frame = DataFrame::new(vec![
+        Column::new("p".into(), codes),
+        Column::new("brand".into(), brands),
+    ])?;
+    Ok(Some(frame.lazy()))
 }
 
 #[cfg(test)]
