@@ -165,7 +165,11 @@ fn level_members_and_map_hold_only_the_parents_customers() {
     // The table lists sub-segment 0.1 only, with a subsegment column.
     let rows = t.app.table.rows.clone().unwrap();
     assert_eq!(rows.len(), parent.children[1].size);
-    let sub = m.columns.iter().position(|c| c.name == "subsegment").unwrap();
+    let sub = m
+        .columns
+        .iter()
+        .position(|c| c.name == "subsegment")
+        .unwrap();
     let seglens::tui::model::ColumnData::Num(v) = &m.columns[sub].data else {
         panic!("subsegment is numeric")
     };

@@ -214,10 +214,7 @@ fn read_members(assignments: Vec<u8>, features: Vec<u8>) -> Result<Members, Pola
     };
     let mut numeric = HashMap::new();
     for c in joined.get_columns() {
-        if c.name() == "segment"
-            || c.name() == "subsegment"
-            || !c.dtype().is_primitive_numeric()
-        {
+        if c.name() == "segment" || c.name() == "subsegment" || !c.dtype().is_primitive_numeric() {
             continue;
         }
         let v: Vec<f64> = c

@@ -529,17 +529,15 @@ pub fn write(
         match &opts.segments {
             None => all,
             Some(want) => {
-                let have = all
-                    .iter()
-                    .map(|s| s.key())
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                let have = all.iter().map(|s| s.key()).collect::<Vec<_>>().join(", ");
                 for w in want {
                     if !all.iter().any(|s| s.key() == *w) {
                         return Err(WriterError::UnknownSegment(w.clone(), have));
                     }
                 }
-                all.into_iter().filter(|s| want.contains(&s.key())).collect()
+                all.into_iter()
+                    .filter(|s| want.contains(&s.key()))
+                    .collect()
             }
         }
     };

@@ -222,7 +222,11 @@ pub fn markdown(run: &PersonaRun, data: &RunData) -> String {
             }
         }
     }
-    for p in run.personas.iter().filter(|p| !listed.contains(&p.key.as_str())) {
+    for p in run
+        .personas
+        .iter()
+        .filter(|p| !listed.contains(&p.key.as_str()))
+    {
         row(&mut out, p);
     }
     let mut ordered: Vec<&PersonaRecord> = run.personas.iter().collect();

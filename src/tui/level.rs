@@ -18,8 +18,10 @@ use super::model::{bounds, ColumnData, MemberColumn, Members, RunView, MAP_POINT
 pub struct Saved {
     /// The segment opened (its id).
     pub parent: i32,
+    /// The parent level's view and its members table.
     pub run: Arc<RunView>,
     pub members: Load<Arc<Members>>,
+    /// Its screens, selection and scroll positions, restored on the way back.
     pub stack: Vec<Screen>,
     pub seg: usize,
     pub compare: usize,
@@ -199,7 +201,12 @@ impl App {
         };
         l.members = Load::Ready(m.clone());
         if l.table.rows.is_none() {
-            l.table.rows = Some(m.by_segment.get(&l.table.segment).cloned().unwrap_or_default());
+            l.table.rows = Some(
+                m.by_segment
+                    .get(&l.table.segment)
+                    .cloned()
+                    .unwrap_or_default(),
+            );
         }
         if !matches!(self.members, Load::Ready(_)) {
             self.cut_members(m.clone(), fx);

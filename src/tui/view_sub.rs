@@ -96,6 +96,6 @@ pub fn profile_lines(run: &RunView, s: &SegmentProfile, t: &Theme) -> Vec<Line<'
 pub fn help_line(app: &App, t: &Theme) -> Line<'static> {
     Line::from(vec![
         Span::styled(format!("{:<14}", app.keys.keys_of(Action::Open)), t.good()),
-        Span::raw("on a ▸ segment: its sub-segments (q/Esc: back up)"),
+        Span::raw("on a ▸ segment: open its sub-segments (q: back)"),
     ])
 }
