@@ -438,8 +438,11 @@ fn add_subsegments(
 }
 
 /// Writes a persona for every segment of the run in `run_dir` (`personas.json`, `report.md`).
-/// With `opts.segments`, only those are written and returned; the files keep the other
-/// segments' earlier personas.
+/// With `opts.segments` (keys: `2`, or `3.1` for a sub-segment), only those are written and
+/// returned; the files keep the other segments' earlier personas. Without it, only the
+/// top-level segments get personas. A sub-segment's persona is written over the run seen from
+/// inside its parent ([`crate::llm::tools::RunData::within`]): its tools, grounding and
+/// neighbours are the parent's customers and its sibling sub-segments.
 /// The model loads only when some persona is not in the cache; without a usable model the
 /// personas are written by template and marked so.
 pub fn personas(
@@ -448,12 +451,85 @@ pub fn personas(
     events: &dyn Fn(crate::llm::writer::PersonaEvent),
 ) -> Result<crate::llm::writer::PersonaRun, PipelineError> {
     let data = crate::llm::tools::RunData::load(run_dir)?;
-    let run = crate::llm::writer::write(&data, opts, events)?;
+    let run = match &opts.segments {
+        None => crate::llm::writer::write(&data, opts, events)?,
+        Some(keys) => write_keys(&data, keys, opts, events)?,
+    };
     let all = match opts.segments {
         Some(_) => std::borrow::Cow::Owned(with_other_personas(run_dir, &data, run.clone())),
         None => std::borrow::Cow::Borrowed(&run),
     };
     report::personas::write(run_dir, &all, &data)?;
+    Ok(run)
+}
+
+/// Personas for `keys`: the top-level ones in one pass over the whole run, each parent's
+/// sub-segments in one pass over the run seen from inside the parent; the records in key order.
+fn write_keys(
+    data: &crate::llm::tools::RunData,
+    keys: &[String],
+    opts: &crate::llm::writer::PersonaOptions,
+    events: &dyn Fn(crate::llm::writer::PersonaEvent),
+) -> Result<crate::llm::writer::PersonaRun, PipelineError> {
+    use crate::llm::writer::{write, WriterError};
+    let all_keys = || {
+        data.profiles
+            .segments
+            .iter()
+            .flat_map(|s| std::iter::once(s).chain(&s.children))
+            .filter(|s| s.id >= 0)
+            .map(|s| s.key())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut top: Vec<String> = Vec::new();
+    let mut subs: std::collections::BTreeMap<i32, Vec<String>> = Default::default();
+    for k in keys {
+        let k = k.trim().to_string();
+        match k.split_once('.') {
+            None => top.push(k),
+            Some((p, _)) => match p.parse::<i32>() {
+                Ok(p) if data.by_key(&k).is_some() => subs.entry(p).or_default().push(k),
+                _ => return Err(WriterError::UnknownSegment(k, all_keys()).into()),
+            },
+        }
+    }
+    let mut runs = Vec::new();
+    if !top.is_empty() || subs.is_empty() {
+        let o = crate::llm::writer::PersonaOptions {
+            segments: Some(top),
+            ..opts.clone()
+        };
+        runs.push(write(data, &o, events)?);
+    }
+    for (parent, want) in subs {
+        let Some(inside) = data.within(parent) else {
+            return Err(WriterError::UnknownSegment(want.join(","), all_keys()).into());
+        };
+        let o = crate::llm::writer::PersonaOptions {
+            segments: Some(want),
+            ..opts.clone()
+        };
+        runs.push(write(&inside, &o, events)?);
+    }
+    let mut it = runs.into_iter();
+    let Some(mut run) = it.next() else {
+        return Err(WriterError::UnknownSegment(String::new(), all_keys()).into());
+    };
+    for r in it {
+        let (m, o) = (&mut run.meta, &r.meta);
+        m.model_loaded |= o.model_loaded;
+        if m.fallback_reason.is_none() {
+            m.fallback_reason.clone_from(&o.fallback_reason);
+        }
+        m.load_ms += o.load_ms;
+        m.wall_ms += o.wall_ms;
+        m.from_cache += o.from_cache;
+        m.generation.add(&o.generation);
+        m.tokens_per_s = m.tokens_per_s.max(o.tokens_per_s);
+        run.personas.extend(r.personas);
+    }
+    run.personas.sort_by_key(|p| p.key_order());
     Ok(run)
 }
 
@@ -467,13 +543,14 @@ fn with_other_personas(
     let old = std::fs::read(run_dir.join(report::personas::PERSONAS))
         .ok()
         .and_then(|b| serde_json::from_slice::<crate::llm::writer::PersonaRun>(&b).ok());
-    for p in old.map(|o| o.personas).unwrap_or_default() {
-        let same = data.segment(p.segment).is_some_and(|s| s.size == p.size);
-        if same && !run.personas.iter().any(|q| q.segment == p.segment) {
+    for mut p in old.map(|o| o.personas).unwrap_or_default() {
+        p.normalise_key();
+        let same = data.by_key(&p.key).is_some_and(|s| s.size == p.size);
+        if same && !run.personas.iter().any(|q| q.key == p.key) {
             run.personas.push(p);
         }
     }
-    run.personas.sort_by_key(|p| p.segment);
+    run.personas.sort_by_key(|p| p.key_order());
     run
 }
 

@@ -406,3 +406,87 @@ fn run_segments_and_writes_the_report_in_one_go() {
     assert!(md.contains("## Segment 2"));
     assert!(md.contains("### Campaigns"));
 }
+
+/// A copy of the committed sub-segment fixture run (segment 0 has sub-segments 0.0-0.2; see
+/// tests/tui_sub.rs for how it was made).
+fn sub_fixture() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    std::fs::create_dir_all(&run).unwrap();
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tui-sub/run");
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), run.join(e.file_name())).unwrap();
+    }
+    (dir, run)
+}
+
+/// `--segments 0.0` on the real model: one persona for the sub-segment, keyed `0.0`, grounded on
+/// the sub-segment's own profile; report.md lists it and its siblings under segment 0.
+#[test]
+fn sub_segment_persona_on_the_real_model() {
+    let (dir, run) = sub_fixture();
+    let v = personas(&run, dir.path(), FAST, &["--segments", "0.0"]);
+    let ps = v["personas"].as_array().unwrap();
+    assert_eq!(ps.len(), 1, "{v}");
+    assert_eq!(ps[0]["key"], "0.0");
+    assert_eq!(ps[0]["segment"], 0);
+    assert_eq!(ps[0]["written_by"], "model-written");
+    let profiles: Value =
+        serde_json::from_slice(&std::fs::read(run.join("segments.json")).unwrap()).unwrap();
+    let sub = &profiles["segments"][0]["children"][0];
+    assert_eq!(ps[0]["size"], sub["size"]);
+    assert_schema(&v);
+
+    let file: Value =
+        serde_json::from_slice(&std::fs::read(run.join("personas.json")).unwrap()).unwrap();
+    assert_eq!(file["personas"][0]["key"], "0.0");
+    let md = std::fs::read_to_string(run.join("report.md")).unwrap();
+    assert!(md.contains("## Sub-segment 0.0: "), "{md}");
+    assert!(md.contains("| ↳ 0.0 |"), "{md}");
+    assert!(
+        md.contains("| ↳ 0.1 | no persona yet (`seglens personas --segments 0.1`)"),
+        "{md}"
+    );
+
+    // A key the run does not have is refused before any model work.
+    seglens()
+        .args(["personas", "--segments", "0.7", "--run"])
+        .arg(&run)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("0.7"));
+}
+
+/// The persona writer's tools inside a segment: a sub-segment's members are the customers of
+/// that segment and sub-segment, compared against the siblings.
+#[test]
+fn tools_work_on_a_sub_segment() {
+    use seglens::llm::tools::{run, Call, RunData};
+    let (_d, dir) = sub_fixture();
+    let data = RunData::load(&dir).unwrap();
+    assert!(data.within(1).is_none(), "segment 1 was not split");
+    let inside = data.within(0).unwrap();
+    let sub = inside.segment(1).unwrap();
+    assert_eq!(sub.key(), "0.1");
+    assert_eq!(data.by_key("0.1").unwrap().size, sub.size);
+    let out = run(
+        &inside,
+        &Call::Members {
+            segment: 1,
+            filter: "monetary>=0".into(),
+        },
+    );
+    assert!(
+        out.starts_with(&format!("{0} of {0} members of segment 1", sub.size)),
+        "{out}"
+    );
+    let out = run(
+        &inside,
+        &Call::Compare {
+            segment: 1,
+            other: 0,
+        },
+    );
+    assert!(out.contains("segment 1 has"), "{out}");
+}

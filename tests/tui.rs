@@ -157,7 +157,7 @@ fn snapshot_all(w: u16, h: u16) {
 
     // A persona being written: the streamed text so far.
     t.keys(&["Esc", "2"]);
-    let seg = t.app.segment_id().unwrap();
+    let seg = t.app.segment_id().unwrap().to_string();
     t.app.streaming.insert(
         seg,
         "{\"name\": \"Weekend Gadget Hunters\", \"tagline\": \"Buy big, \u{1b}[2J rarely\"".into(),
@@ -424,10 +424,10 @@ fn esc_cancels_a_running_job_before_going_back() {
 #[test]
 fn streamed_tokens_show_while_the_loop_stays_responsive() {
     let run = RunView::open(Path::new(RUN)).unwrap();
-    let seg = run.segments()[0].id;
+    let seg = run.segments()[0].key();
     let mut app = App::new(Some(run), Keymap::default(), Theme { color: false }, false);
     // The streaming view of segment 0, as a persona job would start it.
-    app.streaming.insert(seg, String::new());
+    app.streaming.insert(seg.clone(), String::new());
     let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -438,13 +438,14 @@ fn streamed_tokens_show_while_the_loop_stays_responsive() {
     const TOKENS: usize = 300;
     let feeder = {
         let tx = tx.clone();
+        let seg = seg.clone();
         rt.spawn(async move {
             let _ = tx.send(Msg::Key(key_event("2")));
             for i in 0..TOKENS {
                 let _ = tx.send(Msg::Job(
                     9999,
                     JobEvent::PersonaText {
-                        segment: seg,
+                        segment: seg.clone(),
                         text: format!("tok{i} "),
                     },
                 ));
@@ -576,7 +577,7 @@ fn regenerate_writes_a_real_persona_and_keeps_the_others() {
     let mut t = Harness::open_at(&run_dir, 100, 30);
     t.ctx.persona = Some(smollm_options(&tmp.path().join("cache")));
     t.key("j");
-    let seg = t.app.segment_id().unwrap();
+    let seg = t.app.segment_id().unwrap().to_string();
     let before = t.app.run.as_ref().unwrap().personas.clone();
     t.key("r");
     assert_eq!(t.app.screen(), Screen::Persona);
@@ -597,10 +598,10 @@ fn regenerate_writes_a_real_persona_and_keeps_the_others() {
         serde_json::from_slice(&std::fs::read(run_dir.join("personas.json")).unwrap()).unwrap();
     assert_eq!(file.personas.len(), before.len(), "other segments kept");
     for p in &file.personas {
-        if p.segment == seg {
+        if p.key == seg {
             assert_eq!(p.written_by, "model-written");
         } else {
-            assert_eq!(p.persona.name, before[&p.segment].persona.name);
+            assert_eq!(p.persona.name, before[&p.key].persona.name);
         }
     }
 }

@@ -88,9 +88,11 @@ struct PersonaArgs {
     /// LLM: a name from models/manifest.toml (default qwen2.5-coder-1.5b) or a GGUF file.
     #[arg(long, value_name = "NAME|PATH")]
     model: Option<String>,
-    /// Only these segments, e.g. 1,3 (default: all).
-    #[arg(long, value_name = "IDS", value_delimiter = ',')]
-    segments: Option<Vec<i32>>,
+    /// Only these segments, e.g. 1,3; sub-segments by key, e.g. 3.1,3.2 (`seglens segment`
+    /// prints the keys). Default: every top-level segment; sub-segments get personas only when
+    /// named here (or with `r` in `seglens tui`).
+    #[arg(long, value_name = "KEYS", value_delimiter = ',')]
+    segments: Option<Vec<String>>,
     /// What to print on stdout (the files are always written).
     #[arg(long, value_enum, default_value_t = Format::Md)]
     format: Format,

@@ -54,11 +54,11 @@ pub fn persona(p: &SegmentProfile, taken: &[String]) -> Persona {
         (Some(t), Some(c)) => format!("{t}-Value {c} {noun}"),
         (None, Some(c)) => format!("{c} {noun}"),
         (Some(t), None) => format!("{t}-Value {noun}"),
-        (None, None) => format!("Segment {} {noun}", p.id),
+        (None, None) => format!("Segment {} {noun}", p.key()),
     };
     let mut name: String = base.chars().take(super::persona::NAME_MAX).collect();
     if taken.iter().any(|t| t.eq_ignore_ascii_case(&name)) {
-        name = super::persona::with_segment(&name, p.id);
+        name = super::persona::with_segment(&name, p.key());
     }
 
     let mut facts = vec![format!(

@@ -103,7 +103,7 @@ pub struct Persona {
 }
 
 /// `name` made unique by its segment number, within the name's length bound.
-pub fn with_segment(name: &str, segment: i32) -> String {
+pub fn with_segment(name: &str, segment: impl std::fmt::Display) -> String {
     let suffix = format!(" (Segment {segment})");
     let keep = NAME_MAX.saturating_sub(suffix.chars().count());
     let base: String = name.chars().take(keep).collect();
@@ -180,7 +180,12 @@ pub struct ToolStep {
 /// Everything kept about one segment's persona.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PersonaRecord {
+    /// The segment's id (a sub-segment's id inside its parent: see `key`).
     pub segment: i32,
+    /// The segment's key: `3` for a segment, `3.1` for a sub-segment. Empty in personas.json
+    /// files written before sub-segments; [`PersonaRecord::normalise_key`] fills it in.
+    #[serde(default)]
+    pub key: String,
     pub size: usize,
     pub share: f64,
     pub origin: Origin,
@@ -199,6 +204,32 @@ pub struct PersonaRecord {
     /// The full conversation with the model, for the report's transcript.
     pub transcript: Vec<Message>,
     pub generated_tokens: usize,
+}
+
+impl PersonaRecord {
+    /// Fills in the key of a record read from an older personas.json (the segment's id).
+    pub fn normalise_key(&mut self) {
+        if self.key.is_empty() {
+            self.key = self.segment.to_string();
+        }
+    }
+
+    /// The parent segment and the sub-segment of the key (`3.1` -> (3, Some(1))), for ordering
+    /// sub-segments under their parents.
+    pub fn key_order(&self) -> (i32, Option<i32>) {
+        key_order(&self.key)
+    }
+}
+
+/// `3` -> (3, None), `3.1` -> (3, Some(1)); anything else sorts last.
+pub fn key_order(key: &str) -> (i32, Option<i32>) {
+    match key.split_once('.') {
+        Some((p, c)) => (
+            p.trim().parse().unwrap_or(i32::MAX),
+            Some(c.trim().parse().unwrap_or(i32::MAX)),
+        ),
+        None => (key.trim().parse().unwrap_or(i32::MAX), None),
+    }
 }
 
 #[cfg(test)]

@@ -30,6 +30,8 @@ pub struct RunData {
 #[derive(Debug, Clone)]
 struct Members {
     segment: Vec<i32>,
+    /// Sub-segment inside the segment, -1 where it was not split (or the run predates them).
+    subsegment: Vec<i32>,
     numeric: HashMap<String, Vec<f64>>,
     value_tier: Vec<String>,
 }
@@ -103,6 +105,49 @@ impl RunData {
         self.profiles.segments.iter().find(|s| s.id == id)
     }
 
+    /// The profile with key `key` (`3`, or `3.1` for a sub-segment), at any level.
+    pub fn by_key(&self, key: &str) -> Option<&SegmentProfile> {
+        self.profiles
+            .segments
+            .iter()
+            .flat_map(|s| std::iter::once(s).chain(&s.children))
+            .find(|s| s.key() == key)
+    }
+
+    /// The run seen from inside segment `parent`: its sub-segments are the segments (ids
+    /// inside the parent, keys `parent.i`), and the members are the parent's customers with
+    /// their sub-segment as segment, so the tools, the grounding and the contrast with
+    /// neighbours work on sub-segments against their siblings. `None` when `parent` has no
+    /// sub-segments.
+    pub fn within(&self, parent: i32) -> Option<RunData> {
+        let p = self.segment(parent).filter(|p| !p.children.is_empty())?;
+        let mut profiles = self.profiles.clone();
+        profiles.segments = p.children.clone();
+        let members = self.members.as_ref().map(|m| {
+            let rows: Vec<usize> = (0..m.segment.len())
+                .filter(|&i| m.segment[i] == parent)
+                .collect();
+            Members {
+                segment: rows.iter().map(|&i| m.subsegment[i]).collect(),
+                subsegment: vec![-1; rows.len()],
+                numeric: m
+                    .numeric
+                    .iter()
+                    .map(|(k, v)| (k.clone(), rows.iter().map(|&i| v[i]).collect()))
+                    .collect(),
+                value_tier: rows.iter().map(|&i| m.value_tier[i].clone()).collect(),
+            }
+        });
+        Some(RunData {
+            dir: self.dir.clone(),
+            profiles,
+            members,
+            fingerprint: crate::util::sha256_hex(
+                format!("{} within {parent}", self.fingerprint).as_bytes(),
+            ),
+        })
+    }
+
     /// Segments proper (DBSCAN noise, id -1, left out).
     pub fn segment_count(&self) -> usize {
         self.profiles.segments.iter().filter(|s| s.id >= 0).count()
@@ -139,8 +184,13 @@ impl RunData {
 fn read_members(assignments: Vec<u8>, features: Vec<u8>) -> Result<Members, PolarsError> {
     let assign = ParquetReader::new(std::io::Cursor::new(assignments)).finish()?;
     let feats = ParquetReader::new(std::io::Cursor::new(features)).finish()?;
+    let cols: &[&str] = if assign.column("subsegment").is_ok() {
+        &["customer_id", "segment", "subsegment"]
+    } else {
+        &["customer_id", "segment"]
+    };
     let joined = feats.join(
-        &assign.select(["customer_id", "segment"])?,
+        &assign.select(cols.iter().copied())?,
         ["customer_id"],
         ["customer_id"],
         JoinArgs::new(JoinType::Inner),
@@ -153,9 +203,18 @@ fn read_members(assignments: Vec<u8>, features: Vec<u8>) -> Result<Members, Pola
         .into_iter()
         .map(|v| v.unwrap_or(-1))
         .collect();
+    let subsegment: Vec<i32> = match joined.column("subsegment") {
+        Ok(c) => c
+            .cast(&DataType::Int32)?
+            .i32()?
+            .into_iter()
+            .map(|v| v.unwrap_or(-1))
+            .collect(),
+        Err(_) => vec![-1; segment.len()],
+    };
     let mut numeric = HashMap::new();
     for c in joined.get_columns() {
-        if c.name() == "segment" || !c.dtype().is_primitive_numeric() {
+        if c.name() == "segment" || c.name() == "subsegment" || !c.dtype().is_primitive_numeric() {
             continue;
         }
         let v: Vec<f64> = c
@@ -177,6 +236,7 @@ fn read_members(assignments: Vec<u8>, features: Vec<u8>) -> Result<Members, Pola
     };
     Ok(Members {
         segment,
+        subsegment,
         numeric,
         value_tier,
     })

@@ -44,8 +44,9 @@ pub struct PersonaOptions {
     pub cache_dir: Option<PathBuf>,
     /// Ignore cached personas (they are still rewritten).
     pub fresh: bool,
-    /// Only these segments (all when `None`).
-    pub segments: Option<Vec<i32>>,
+    /// Only the segments with these keys (`3`, or `3.1` for a sub-segment of the data given
+    /// to [`write`]); all segments of the data when `None`.
+    pub segments: Option<Vec<String>>,
     pub max_traits: usize,
     pub neighbours: usize,
     /// Set from another thread to stop generating (the UI's Esc): `write` then returns
@@ -57,14 +58,14 @@ pub struct PersonaOptions {
 #[derive(Debug, Clone)]
 pub enum PersonaEvent {
     Stage(String),
-    /// Text streamed for a segment's current reply.
+    /// Text streamed for a segment's current reply (`segment` is its key: `3`, or `3.1`).
     Text {
-        segment: i32,
+        segment: String,
         text: String,
     },
-    /// A segment's reply is complete.
+    /// A segment's reply is complete (`segment` is its key).
     Replied {
-        segment: i32,
+        segment: String,
         tokens: usize,
     },
     Warning(String),
@@ -113,7 +114,7 @@ pub enum WriterError {
     #[error(transparent)]
     Prompt(#[from] prompt::PromptError),
     #[error("--segments names segment {0}, which this run does not have (it has {1})")]
-    UnknownSegment(i32, String),
+    UnknownSegment(String, String),
     #[error(transparent)]
     Llm(#[from] LlmError),
 }
@@ -121,6 +122,8 @@ pub enum WriterError {
 /// A conversation being prepared or finished.
 struct Job {
     segment: i32,
+    /// The segment's key, for events and records.
+    seg_key: String,
     key: String,
     first: Vec<Message>,
     tools_left: usize,
@@ -155,7 +158,7 @@ impl Conversation for Conv<'_> {
 
     fn on_text(&mut self, text: &str) {
         (self.events)(PersonaEvent::Text {
-            segment: self.job.segment,
+            segment: self.job.seg_key.clone(),
             text: text.to_string(),
         });
     }
@@ -165,7 +168,7 @@ impl Conversation for Conv<'_> {
         self.transcript
             .push(Message::new("assistant", reply.text.clone()));
         (self.events)(PersonaEvent::Replied {
-            segment: self.job.segment,
+            segment: self.job.seg_key.clone(),
             tokens: reply.tokens,
         });
         if !self.in_tools {
@@ -433,6 +436,7 @@ impl Writer<'_> {
         first.push(Message::new("user", self.prompts.retry(s.id, problems)?));
         Ok(Job {
             segment: s.id,
+            seg_key: s.key(),
             key: self.key(&first),
             first,
             tools_left: 0,
@@ -525,17 +529,15 @@ pub fn write(
         match &opts.segments {
             None => all,
             Some(want) => {
-                let have = all
-                    .iter()
-                    .map(|s| s.id.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                let have = all.iter().map(|s| s.key()).collect::<Vec<_>>().join(", ");
                 for w in want {
-                    if !all.iter().any(|s| s.id == *w) {
-                        return Err(WriterError::UnknownSegment(*w, have));
+                    if !all.iter().any(|s| s.key() == *w) {
+                        return Err(WriterError::UnknownSegment(w.clone(), have));
                     }
                 }
-                all.into_iter().filter(|s| want.contains(&s.id)).collect()
+                all.into_iter()
+                    .filter(|s| want.contains(&s.key()))
+                    .collect()
             }
         }
     };
@@ -631,6 +633,7 @@ pub fn write(
         let first = w.first_messages(s, &[], opts.tools)?;
         jobs.push(Job {
             segment: s.id,
+            seg_key: s.key(),
             key: w.key(&first),
             first,
             tools_left: if opts.tools { opts.max_tool_calls } else { 0 },
@@ -768,9 +771,9 @@ pub fn write(
                     p.name = n;
                 }
                 None => {
-                    let mut n = persona::with_segment(&old, segments[*i].id);
+                    let mut n = persona::with_segment(&old, segments[*i].key());
                     if bad_name(&n, *i, &names).is_some() {
-                        n = format!("Segment {} Persona", segments[*i].id);
+                        n = format!("Segment {} Persona", segments[*i].key());
                     }
                     d.notes.push(format!(
                         "seglens renamed \"{old}\" to \"{n}\": {why}, and the model repeated it"
@@ -820,6 +823,7 @@ pub fn write(
         }
         personas.push(PersonaRecord {
             segment: s.id,
+            key: s.key(),
             size: s.size,
             share: s.share,
             origin,

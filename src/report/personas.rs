@@ -140,6 +140,15 @@ fn profile_table(out: &mut String, s: &SegmentProfile) {
     }
 }
 
+/// A key for the persona table: sub-segments indented under their parent.
+fn key_cell(key: &str) -> String {
+    if key.contains('.') {
+        format!("↳ {key}")
+    } else {
+        key.to_string()
+    }
+}
+
 /// The Markdown report.
 pub fn markdown(run: &PersonaRun, data: &RunData) -> String {
     let m = &run.meta;
@@ -173,26 +182,69 @@ pub fn markdown(run: &PersonaRun, data: &RunData) -> String {
     out.push_str(
         "| segment | persona | customers | share | grounding |\n|---|---|---:|---:|---|\n",
     );
-    for p in &run.personas {
+    let row = |out: &mut String, p: &PersonaRecord| {
         let _ = writeln!(
             out,
             "| {} | {} | {} | {:.1}% | {} |",
-            p.segment,
+            key_cell(&p.key),
             cell(&p.persona.name),
             p.size,
             p.share * 100.0,
             cell(&badge(p))
         );
+    };
+    let by_key = |k: &str| run.personas.iter().find(|p| p.key == k);
+    // Segments in order, each followed by its sub-segments (with their personas when written,
+    // else how to write them); records the run no longer has come last.
+    let mut listed: Vec<&str> = Vec::new();
+    for s in &data.profiles.segments {
+        let key = s.key();
+        if let Some(p) = by_key(&key) {
+            row(&mut out, p);
+            listed.push(&p.key);
+        }
+        for c in &s.children {
+            let ck = c.key();
+            match by_key(&ck) {
+                Some(p) => {
+                    row(&mut out, p);
+                    listed.push(&p.key);
+                }
+                None => {
+                    let _ = writeln!(
+                        out,
+                        "| {} | no persona yet (`seglens personas --segments {ck}`) | {} | {:.1}% | - |",
+                        key_cell(&ck),
+                        c.size,
+                        c.share * 100.0
+                    );
+                }
+            }
+        }
     }
-    for p in &run.personas {
-        let Some(s) = data.segment(p.segment) else {
+    for p in run
+        .personas
+        .iter()
+        .filter(|p| !listed.contains(&p.key.as_str()))
+    {
+        row(&mut out, p);
+    }
+    let mut ordered: Vec<&PersonaRecord> = run.personas.iter().collect();
+    ordered.sort_by_key(|p| p.key_order());
+    for p in ordered {
+        let Some(s) = data.by_key(&p.key) else {
             continue;
         };
         let per = &p.persona;
         let _ = writeln!(
             out,
-            "\n## Segment {}: {}\n\n*{}*\n\n{} customers, {:.1}% of all. **{}**\n",
-            p.segment,
+            "\n## {} {}: {}\n\n*{}*\n\n{} customers, {:.1}% of all. **{}**\n",
+            if s.parent.is_some() {
+                "Sub-segment"
+            } else {
+                "Segment"
+            },
+            p.key,
             per.name,
             per.tagline,
             p.size,
@@ -204,6 +256,17 @@ pub fn markdown(run: &PersonaRun, data: &RunData) -> String {
         }
         if !p.notes.is_empty() {
             out.push('\n');
+        }
+        if !s.children.is_empty() {
+            let subs: Vec<String> = s
+                .children
+                .iter()
+                .map(|c| {
+                    let name = by_key(&c.key()).map_or(c.label.clone(), |p| p.persona.name.clone());
+                    format!("{} {} ({} customers)", c.key(), name, c.size)
+                })
+                .collect();
+            let _ = writeln!(out, "Sub-segments: {}\n", subs.join("; "));
         }
         out.push_str("### Profile against the population\n\n");
         profile_table(&mut out, s);

@@ -60,6 +60,9 @@ pub enum Msg {
 #[derive(Debug)]
 pub enum JobEvent {
     Members(Result<Arc<Members>, String>),
+    /// The members of an open sub-segment level (the parent segment's id), cut from the whole
+    /// table.
+    SubMembers(i32, Arc<Members>),
     Shop(Result<Arc<ShopIndex>, String>),
     Detail(Box<MemberDetail>),
     Rows(Result<Arc<Vec<u32>>, String>),
@@ -68,12 +71,13 @@ pub enum JobEvent {
     Stage(String),
     /// A tolerated problem, shown in the status line.
     Warning(String),
+    /// Persona text streamed for the segment with key `segment` (`3`, `3.1`).
     PersonaText {
-        segment: i32,
+        segment: String,
         text: String,
     },
     PersonaReplied {
-        segment: i32,
+        segment: String,
     },
     Personas(Result<Box<PersonaRun>, String>),
     RunReady(Result<Box<RunView>, String>),
@@ -105,6 +109,11 @@ pub struct Job {
 #[derive(Debug)]
 pub enum JobKind {
     LoadMembers(PathBuf),
+    /// Cut the members of segment `parent` out of the whole table, grouped by sub-segment.
+    SubMembers {
+        members: Arc<Members>,
+        parent: i32,
+    },
     LoadShop(Arc<RunView>),
     Detail {
         shop: Arc<ShopIndex>,
@@ -123,10 +132,11 @@ pub enum JobKind {
         rows: Arc<Vec<u32>>,
         needle: String,
     },
-    /// Write personas (all segments when `None`) with this seed, merged into personas.json.
+    /// Write personas (all top-level segments when `None`; else these keys, `3.1` for a
+    /// sub-segment) with this seed, merged into personas.json.
     Personas {
         run_dir: PathBuf,
-        segments: Option<Vec<i32>>,
+        segments: Option<Vec<String>>,
         seed: u64,
         fresh: bool,
     },
@@ -266,7 +276,8 @@ pub struct App {
     pub profile_scroll: u16,
     pub persona_scroll: u16,
     pub transcript: bool,
-    pub streaming: BTreeMap<i32, String>,
+    /// Persona text being streamed, by segment key.
+    pub streaming: BTreeMap<String, String>,
     pub persona_job: Option<JobId>,
     pub regenerations: u64,
     pub map: MapView,
@@ -287,6 +298,8 @@ pub struct App {
     pub spinner: usize,
     pub areas: Areas,
     pub export_dir: Option<PathBuf>,
+    /// The parent level while a segment's sub-segments are open ([`super::level`]).
+    pub level: Option<Box<super::level::Saved>>,
     next_job: JobId,
     /// Something changed since the last frame.
     pub dirty: bool,
@@ -332,6 +345,7 @@ impl App {
             spinner: 0,
             areas: Areas::default(),
             export_dir: None,
+            level: None,
             next_job: 1,
             dirty: true,
         }
@@ -354,7 +368,7 @@ impl App {
     }
 
     /// Registers a job (status line, Esc) and queues it for the runtime.
-    fn spawn(
+    pub(super) fn spawn(
         &mut self,
         fx: &mut Vec<Effect>,
         kind: JobKind,
@@ -496,7 +510,7 @@ impl App {
         }
         if self.stack.len() > 1 {
             self.stack.pop();
-        } else if !esc {
+        } else if !self.leave_level() && !esc {
             self.quit = true;
         }
     }
@@ -568,6 +582,7 @@ impl App {
             Action::NextPane | Action::PrevPane => self.profile_focus = !self.profile_focus,
             Action::Left => self.profile_focus = false,
             Action::Right => self.profile_focus = true,
+            Action::Open if self.can_open_level() => self.enter_level(fx),
             Action::Open => self.goto(Screen::Members, fx),
             Action::NextSegment | Action::PrevSegment => {
                 self.step_segment(a);
@@ -606,7 +621,10 @@ impl App {
 
     /// `r`: the selected segment's persona again, with a new seed, streamed as it is written.
     fn regenerate(&mut self, fx: &mut Vec<Effect>) {
-        let (Some(run), Some(seg)) = (self.run.clone(), self.segment_id()) else {
+        let Some(run) = self.run.clone() else {
+            return;
+        };
+        let Some((seg, key)) = run.segments().get(self.seg).map(|s| (s.id, s.key())) else {
             return;
         };
         if seg < 0 {
@@ -623,12 +641,12 @@ impl App {
             .as_ref()
             .map_or(run.seed.unwrap_or_default(), |m| m.seed);
         let seed = base.wrapping_add(self.regenerations.wrapping_mul(0x9E37_79B9));
-        self.streaming.insert(seg, String::new());
+        self.streaming.insert(key.clone(), String::new());
         let id = self.spawn(
             fx,
             JobKind::Personas {
                 run_dir: run.dir.clone(),
-                segments: Some(vec![seg]),
+                segments: Some(vec![key.clone()]),
                 seed,
                 fresh: true,
             },
@@ -643,7 +661,7 @@ impl App {
         self.transcript = false;
         self.persona_scroll = 0;
         self.status = Some(format!(
-            "rewriting the persona of segment {seg} (seed {seed})"
+            "rewriting the persona of segment {key} (seed {seed})"
         ));
     }
 
@@ -694,7 +712,8 @@ impl App {
                     .unwrap_or_else(|| Arc::new(Vec::new())),
             );
         }
-        if matches!(self.members, Load::Failed(_) | Load::Idle) {
+        // Inside a level the members are cut from the whole table once that arrives.
+        if self.level.is_none() && matches!(self.members, Load::Failed(_) | Load::Idle) {
             self.load_members(fx);
         }
     }
@@ -1001,6 +1020,7 @@ impl App {
         }
         match ev {
             JobEvent::Members(r) => match r {
+                Ok(m) if self.members_for_level(&m, fx) => {}
                 Ok(m) => {
                     self.members = Load::Ready(m.clone());
                     if self.table.rows.is_none() {
@@ -1017,6 +1037,7 @@ impl App {
                     self.members = Load::Failed(e);
                 }
             },
+            JobEvent::SubMembers(parent, m) => self.on_level_members(parent, m),
             JobEvent::Shop(r) => match r {
                 Ok(s) => {
                     self.shop = Load::Ready(s);
@@ -1103,8 +1124,9 @@ impl App {
                     Ok(run) => {
                         let n = run.personas.len();
                         for p in &run.personas {
-                            self.streaming.remove(&p.segment);
+                            self.streaming.remove(&p.key);
                         }
+                        self.personas_to_saved(&run);
                         if let Some(v) = self.run.as_mut() {
                             Arc::make_mut(v).set_personas(*run);
                         }
@@ -1181,7 +1203,7 @@ impl App {
         let Some(run) = &self.run else { return };
         let (dir, seed) = (run.dir.clone(), run.seed.unwrap_or_default());
         for s in run.segments().iter().filter(|s| s.id >= 0) {
-            self.streaming.insert(s.id, String::new());
+            self.streaming.insert(s.key(), String::new());
         }
         let id = self.spawn(
             fx,
@@ -1203,7 +1225,7 @@ impl App {
         let seg = run.segments().get(self.seg)?;
         match self.screen() {
             Screen::Persona | Screen::Segments | Screen::Compare | Screen::Map => {
-                Some(match run.personas.get(&seg.id) {
+                Some(match run.personas.get(&seg.key()) {
                     Some(p) if self.screen() == Screen::Persona => super::view::persona_markdown(p),
                     _ => format!("{}: {}", run.name(seg), seg.traits.join("; ")),
                 })
@@ -1232,9 +1254,9 @@ impl App {
                 format!("segments-{stamp}.csv"),
                 ExportContent::Text(super::view::segments_csv(&run)),
             ),
-            Screen::Persona => match run.personas.get(&seg.id) {
+            Screen::Persona => match run.personas.get(&seg.key()) {
                 Some(p) => (
-                    format!("persona-segment-{}-{stamp}.md", seg.id),
+                    format!("persona-segment-{}-{stamp}.md", seg.key()),
                     ExportContent::Text(super::view::persona_markdown(p)),
                 ),
                 None => {
@@ -1254,7 +1276,7 @@ impl App {
             Screen::Compare => {
                 let other = run.segments().get(self.compare).unwrap_or(seg);
                 (
-                    format!("compare-{}-{}-{stamp}.md", seg.id, other.id),
+                    format!("compare-{}-{}-{stamp}.md", seg.key(), other.key()),
                     ExportContent::Text(super::view::compare_markdown(&run, seg, other)),
                 )
             }
@@ -1263,7 +1285,7 @@ impl App {
                     return;
                 };
                 (
-                    format!("members-segment-{}-{stamp}.csv", seg.id),
+                    format!("members-segment-{}-{stamp}.csv", seg.key()),
                     ExportContent::Members {
                         members: m.clone(),
                         rows,

@@ -39,6 +39,9 @@ pub fn execute(job: Job, ctx: &JobContext, send: &dyn Fn(JobEvent)) {
         JobKind::LoadMembers(dir) => {
             JobEvent::Members(Members::load(&dir).map(Arc::new).map_err(|e| e.to_string()))
         }
+        JobKind::SubMembers { members, parent } => {
+            JobEvent::SubMembers(parent, Arc::new(members.within(parent)))
+        }
         JobKind::LoadShop(run) => {
             let r = ShopIndex::load(&run)
                 .map(Arc::new)

@@ -11,10 +11,12 @@
 pub mod app;
 pub mod jobs;
 pub mod keys;
+pub mod level;
 pub mod model;
 pub mod sanitize;
 pub mod theme;
 pub mod view;
+mod view_sub;
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -58,8 +58,11 @@ pub struct RunView {
     pub data_dir: Option<PathBuf>,
     /// The run's own configuration, to read its data the way it was read.
     pub config: Option<Config>,
-    pub personas: BTreeMap<i32, PersonaRecord>,
+    /// Personas by segment key (`3`, or `3.1` for a sub-segment).
+    pub personas: BTreeMap<String, PersonaRecord>,
     pub persona_meta: Option<PersonaMeta>,
+    /// The segment whose sub-segments this view lists ([`super::level`]); `None` at the top.
+    pub parent: Option<Box<SegmentProfile>>,
 }
 
 impl RunView {
@@ -68,6 +71,7 @@ impl RunView {
         let (mut profiles, _) = read_profiles(dir)?;
         for s in &mut profiles.segments {
             clean_profile(s);
+            s.children.iter_mut().for_each(clean_profile);
         }
         let run_path = dir.join(RUN);
         let run: serde_json::Value = match std::fs::read(&run_path) {
@@ -101,6 +105,7 @@ impl RunView {
             config,
             personas: BTreeMap::new(),
             persona_meta: None,
+            parent: None,
         };
         // personas.json is optional: a run without personas still browses.
         if let Ok(b) = std::fs::read(dir.join(PERSONAS)) {
@@ -114,8 +119,9 @@ impl RunView {
     /// Replaces the personas of the segments `run` covers.
     pub fn set_personas(&mut self, run: PersonaRun) {
         for mut p in run.personas {
+            p.normalise_key();
             clean_persona(&mut p);
-            self.personas.insert(p.segment, p);
+            self.personas.insert(p.key.clone(), p);
         }
         self.persona_meta = Some(run.meta);
     }
@@ -127,7 +133,7 @@ impl RunView {
 
     /// The name a segment goes by: its persona's, else its label.
     pub fn name(&self, s: &SegmentProfile) -> String {
-        match self.personas.get(&s.id) {
+        match self.personas.get(&s.key()) {
             Some(p) if !p.persona.name.is_empty() => p.persona.name.clone(),
             _ => s.label.clone(),
         }
@@ -161,6 +167,9 @@ fn clean_profile(s: &mut SegmentProfile) {
         .collect();
     if let Some(r) = &mut s.rule {
         in_place(&mut r.text);
+    }
+    if let Some(n) = &mut s.split {
+        in_place(&mut n.note);
     }
     if let Some(t) = &mut s.text {
         t.representative_reviews.iter_mut().for_each(in_place);
@@ -249,10 +258,15 @@ pub fn fmt_cell(x: f64) -> String {
 #[derive(Debug, Clone)]
 pub struct Members {
     pub ids: Vec<String>,
+    /// The grouping of this table: the segment, or inside a segment ([`Members::within`]) the
+    /// sub-segment.
     pub segment: Vec<i32>,
+    /// Sub-segment inside the segment (-1: not split, or a run from before sub-segments).
+    pub subsegment: Vec<i32>,
     pub x: Vec<f32>,
     pub y: Vec<f32>,
-    /// customer_id first, then segment, confidence, then every feature of features.parquet.
+    /// customer_id first, then segment, subsegment (when the run has it), confidence, then every
+    /// feature of features.parquet.
     pub columns: Vec<MemberColumn>,
     /// Row indices of each segment's members, in file order.
     pub by_segment: BTreeMap<i32, Arc<Vec<u32>>>,
@@ -260,8 +274,11 @@ pub struct Members {
     pub map_sample: Vec<u32>,
     /// x min, x max, y min, y max of the sample (the whole map).
     pub map_bounds: [f64; 4],
-    index: HashMap<String, u32>,
+    pub(super) index: HashMap<String, u32>,
 }
+
+/// Columns of the members table that describe the assignment rather than the customer.
+pub const ASSIGNMENT_COLUMNS: [&str; 4] = ["customer_id", "segment", "subsegment", "confidence"];
 
 /// Points drawn on the map (a braille canvas cannot show more distinct dots at any size).
 pub const MAP_POINTS: usize = 40_000;
@@ -306,6 +323,12 @@ impl Members {
             .collect();
         let confidence =
             floats(&assign, "confidence", &apath).unwrap_or_else(|_| vec![f64::NAN; ids.len()]);
+        // Absent in runs from before sub-segments.
+        let subsegment: Option<Vec<i32>> = floats(&assign, "subsegment", &apath).ok().map(|v| {
+            v.into_iter()
+                .map(|v| if v.is_nan() { -1 } else { v as i32 })
+                .collect()
+        });
         let to_f32 = |v: Vec<f64>| v.into_iter().map(|x| x as f32).collect::<Vec<f32>>();
         let x = to_f32(floats(&assign, "x", &apath).unwrap_or_else(|_| vec![0.0; ids.len()]));
         let y = to_f32(floats(&assign, "y", &apath).unwrap_or_else(|_| vec![0.0; ids.len()]));
@@ -335,11 +358,17 @@ impl Members {
                 name: "segment".into(),
                 data: ColumnData::Num(segment.iter().map(|&s| f64::from(s)).collect()),
             },
-            MemberColumn {
-                name: "confidence".into(),
-                data: ColumnData::Num(confidence),
-            },
         ];
+        if let Some(sub) = &subsegment {
+            columns.push(MemberColumn {
+                name: "subsegment".into(),
+                data: ColumnData::Num(sub.iter().map(|&s| f64::from(s)).collect()),
+            });
+        }
+        columns.push(MemberColumn {
+            name: "confidence".into(),
+            data: ColumnData::Num(confidence),
+        });
         for c in feats.get_columns() {
             let name = c.name().to_string();
             if name == "customer_id" {
@@ -374,9 +403,11 @@ impl Members {
         let step = n.div_ceil(MAP_POINTS).max(1);
         let map_sample: Vec<u32> = (0..n).step_by(step).map(|i| i as u32).collect();
         let map_bounds = bounds(&map_sample, &x, &y);
+        let n_ids = ids.len();
         Ok(Self {
             ids,
             segment,
+            subsegment: subsegment.unwrap_or_else(|| vec![-1; n_ids]),
             x,
             y,
             columns,
@@ -512,7 +543,7 @@ impl Members {
 }
 
 /// Extent of the points `rows`; the unit square around 0 when there are none.
-fn bounds(rows: &[u32], x: &[f32], y: &[f32]) -> [f64; 4] {
+pub(super) fn bounds(rows: &[u32], x: &[f32], y: &[f32]) -> [f64; 4] {
     let mut b = [f64::MAX, f64::MIN, f64::MAX, f64::MIN];
     for &r in rows {
         let (px, py) = (f64::from(x[r as usize]), f64::from(y[r as usize]));
@@ -630,7 +661,7 @@ impl ShopIndex {
         let features = members
             .columns
             .iter()
-            .skip(3)
+            .filter(|c| !ASSIGNMENT_COLUMNS.contains(&c.name.as_str()))
             .filter_map(|c| match &c.data {
                 ColumnData::Num(v) => {
                     let stat = profile.and_then(|p| p.features.iter().find(|f| f.name == c.name));
@@ -791,6 +822,7 @@ mod tests {
                     ),
                 },
             ],
+            subsegment: vec![-1; 6],
             ids,
             segment,
             x: vec![0.0; 6],

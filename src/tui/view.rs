@@ -88,6 +88,7 @@ fn draw_tabs(f: &mut Frame, app: &App, area: Rect) {
         });
     }
     if let Some(run) = &app.run {
+        spans.extend(super::view_sub::breadcrumb(app, run, t));
         let dir = super::sanitize::owned(&run.dir.display().to_string());
         spans.push(Span::styled(format!("  {dir}"), t.dim()));
     }
@@ -247,13 +248,13 @@ fn draw_segments(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
         .map(|(i, s)| {
             let mut cells = vec![
                 Cell::from(Span::styled(format!("{:>2}", s.id), t.segment(i))),
-                Cell::from(if app.streaming.contains_key(&s.id) {
-                    Line::from(vec![
-                        Span::raw(run.name(s)),
-                        Span::styled(" ✎ writing", t.warn()),
-                    ])
-                } else {
-                    Line::raw(run.name(s))
+                Cell::from({
+                    let mut name = vec![Span::raw(run.name(s))];
+                    name.extend(super::view_sub::marker(s, &t));
+                    if app.streaming.contains_key(&s.key()) {
+                        name.push(Span::styled(" ✎ writing", t.warn()));
+                    }
+                    Line::from(name)
                 }),
                 Cell::from(Span::styled(bar(s.share / max_share, bar_w), t.segment(i))),
                 Cell::from(format!("{:>5}", pct(s.share))),
@@ -292,11 +293,13 @@ fn draw_segments(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
         titles.push("sets it apart");
     }
     let header = Row::new(titles).style(t.dim());
-    let title = format!(
-        " {} segments · {} customers ",
-        run.segments().len(),
-        run.profiles.customers
-    );
+    let title = super::view_sub::list_title(run).unwrap_or_else(|| {
+        format!(
+            " {} segments · {} customers ",
+            run.segments().len(),
+            run.profiles.customers
+        )
+    });
     // Stateful, so the list scrolls to keep the selected segment in view.
     let mut state = ratatui::widgets::TableState::default()
         .with_offset(app.areas.list_offset.get())
@@ -338,7 +341,7 @@ fn profile_lines(
 ) -> Vec<Line<'static>> {
     let mut l = Vec::new();
     l.push(Line::from(vec![
-        Span::styled(format!("Segment {} ", s.id), t.segment(idx)),
+        Span::styled(format!("Segment {} ", s.key()), t.segment(idx)),
         Span::raw(format!(
             "· {} customers · {} of all · confidence {:.2}",
             s.size,
@@ -346,7 +349,7 @@ fn profile_lines(
             s.mean_confidence
         )),
     ]));
-    if let Some(p) = run.personas.get(&s.id) {
+    if let Some(p) = run.personas.get(&s.key()) {
         l.push(Line::from(vec![
             Span::raw(p.persona.tagline.clone()),
             Span::raw("  "),
@@ -456,6 +459,7 @@ fn profile_lines(
             l.push(Line::styled(format!("“{r}”"), t.dim()));
         }
     }
+    l.extend(super::view_sub::profile_lines(run, s, t));
     l.push(Line::raw(""));
     let q = &run.quality;
     let o = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.3}"));
@@ -488,14 +492,15 @@ fn draw_persona(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
     };
     let width = area.width.saturating_sub(2) as usize;
     let mut l: Vec<Line> = Vec::new();
-    let streaming = app.streaming.get(&s.id);
-    let rec = run.personas.get(&s.id);
+    let key = s.key();
+    let streaming = app.streaming.get(&key);
+    let rec = run.personas.get(&key);
     if let Some(text) = streaming {
         l.push(Line::from(vec![
             Span::styled(format!("{} writing ", SPINNER[app.spinner % 4]), t.warn()),
             Span::raw(format!(
                 "the persona of segment {} ({} characters so far; Esc cancels)",
-                s.id,
+                key,
                 text.chars().count()
             )),
         ]));
@@ -519,7 +524,7 @@ fn draw_persona(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
         l.push(Line::raw(format!(
             "Segment {} has no persona yet. r writes one with the local model (`seglens personas` \
              writes them all).",
-            s.id
+            key
         )));
     }
     app.areas.page.set(area.height as usize);
@@ -553,7 +558,7 @@ fn persona_lines(p: &PersonaRecord, t: &Theme, l: &mut Vec<Line<'static>>) {
     l.push(Line::styled(
         format!(
             "segment {} · {} customers · {} · {}{}",
-            p.segment,
+            p.key,
             p.size,
             pct(p.share),
             p.written_by,
@@ -1141,8 +1146,8 @@ fn draw_compare(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
     }
     let header = Row::new(vec![
         "feature".to_string(),
-        format!("seg {}", a.id),
-        format!("seg {}", b.id),
+        format!("seg {}", a.key()),
+        format!("seg {}", b.key()),
         "everyone".to_string(),
     ])
     .style(t.title());
@@ -1242,6 +1247,9 @@ fn draw_help(f: &mut Frame, app: &App, area: Rect) {
     };
     let mut here = vec![Line::styled(format!("{} screen", s.title()), t.title())];
     here.extend(screen_actions(s).iter().map(row));
+    if s == Screen::Segments {
+        here.push(super::view_sub::help_line(app, t));
+    }
     let mut everywhere = vec![Line::styled("Everywhere", t.title())];
     everywhere.extend(GLOBAL_ACTIONS.iter().map(row));
     let foot = Line::styled(
@@ -1293,7 +1301,7 @@ pub fn persona_markdown(p: &PersonaRecord) -> String {
     let _ = writeln!(
         o,
         "Segment {} · {} customers · {} · {}\n",
-        p.segment,
+        p.key,
         p.size,
         pct(p.share),
         crate::report::personas::badge(p)
@@ -1343,7 +1351,7 @@ pub fn segments_csv(run: &RunView) -> String {
         let _ = writeln!(
             o,
             "{},{},{},{:.6},{},{}",
-            s.id,
+            s.key(),
             csv_field(&run.name(s)),
             s.size,
             s.share,
@@ -1396,8 +1404,8 @@ pub fn map_csv(m: &Members) -> String {
 pub fn compare_markdown(run: &RunView, a: &SegmentProfile, b: &SegmentProfile) -> String {
     let mut o = format!(
         "# Segment {} vs segment {}\n\n| feature | {} | {} | everyone |\n|---|---:|---:|---:|\n",
-        a.id,
-        b.id,
+        a.key(),
+        b.key(),
         run.name(a),
         run.name(b)
     );
