@@ -504,13 +504,16 @@ fn search_fits(
     Ok((table, fits))
 }
 
+/// The search sample's row indices, the per-K table, and each candidate K's labels of those rows.
+pub type SearchTable = (Vec<usize>, Vec<KScore>, Vec<Vec<usize>>);
+
 /// Per-K figures and labels of the search sample, for the recovery benchmark: the same fits
 /// auto-K chooses from, so each rule in [`select::RULES`] can be scored against planted truth.
 pub fn search_table(
     x: &Array2<f64>,
     cfg: &ClusterConfig,
     seed: u64,
-) -> Result<(Vec<usize>, Vec<KScore>, Vec<Vec<usize>>), ClusterError> {
+) -> Result<SearchTable, ClusterError> {
     let search_idx = sample_indices(x.nrows(), cfg.search_sample, seed);
     let xs = x.select(Axis(0), &search_idx);
     let sil_idx = sample_indices(

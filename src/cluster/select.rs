@@ -290,7 +290,7 @@ impl Rule {
                 all.iter()
                     .copied()
                     .filter(|&i| ps(i) >= STABLE)
-                    .last()
+                    .next_back()
                     .unwrap_or_else(|| best_by(&all, &ps))
             }
             Self::Bic => best_by(&all, &|i| -table[i].bic.unwrap_or(f64::INFINITY)),
@@ -311,7 +311,7 @@ impl Rule {
                 pool.iter()
                     .copied()
                     .filter(|&i| sil(i) >= top - 0.05)
-                    .last()
+                    .next_back()
                     .unwrap_or(0)
             }
         }

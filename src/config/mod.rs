@@ -573,7 +573,11 @@ mod tests {
         assert_eq!(c.cluster.k, KChoice::Auto);
         assert_eq!(c.cluster.algo, Algo::Kmeans);
         assert_eq!(c.cluster.k_min, 3);
-        assert_eq!(c.cluster.k_max, 12);
+        assert_eq!(c.cluster.k_max, 15);
+        assert_eq!(c.cluster.sub_k, SubK::Auto);
+        assert_eq!("0".parse::<SubK>(), Ok(SubK::Off));
+        assert_eq!("4".parse::<SubK>(), Ok(SubK::Fixed(4)));
+        assert!("1".parse::<SubK>().is_err());
     }
 
     #[test]
@@ -585,7 +589,7 @@ mod tests {
         .unwrap();
         assert_eq!(c.seed, 7);
         assert_eq!(c.cluster.k, KChoice::Fixed(5));
-        assert_eq!(c.cluster.k_max, 12);
+        assert_eq!(c.cluster.k_max, 15);
         assert_eq!(c.columns["orders"]["customer_id"], "household_id");
     }
 
