@@ -289,8 +289,7 @@ impl Rule {
                 let ps = |i: usize| table[i].prediction_strength.unwrap_or(0.0);
                 all.iter()
                     .copied()
-                    .filter(|&i| ps(i) >= STABLE)
-                    .next_back()
+                    .rfind(|&i| ps(i) >= STABLE)
                     .unwrap_or_else(|| best_by(&all, &ps))
             }
             Self::Bic => best_by(&all, &|i| -table[i].bic.unwrap_or(f64::INFINITY)),
@@ -310,8 +309,7 @@ impl Rule {
                 let top = sil(best_by(pool, &sil));
                 pool.iter()
                     .copied()
-                    .filter(|&i| sil(i) >= top - 0.05)
-                    .next_back()
+                    .rfind(|&i| sil(i) >= top - 0.05)
                     .unwrap_or(0)
             }
         }
