@@ -802,25 +802,8 @@ fn gmm_posterior(model: &GaussianMixtureModel<f64>, x: ArrayView2<f64>) -> Array
 
 /// log determinant of a symmetric positive definite matrix.
 fn cholesky_logdet(a: &Array2<f64>) -> Option<f64> {
-    let n = a.nrows();
-    let mut l = Array2::<f64>::zeros((n, n));
-    for i in 0..n {
-        for j in 0..=i {
-            let mut s = a[[i, j]];
-            for m in 0..j {
-                s -= l[[i, m]] * l[[j, m]];
-            }
-            if i == j {
-                if s <= 0.0 {
-                    return None;
-                }
-                l[[i, i]] = s.sqrt();
-            } else {
-                l[[i, j]] = s / l[[j, j]];
-            }
-        }
-    }
-    Some(2.0 * (0..n).map(|i| l[[i, i]].ln()).sum::<f64>())
+    let l = sub::cholesky(a)?;
+    Some(2.0 * (0..l.nrows()).map(|i| l[[i, i]].ln()).sum::<f64>())
 }
 
 /// Segment order by size (largest first, ties by old id): `order[new] = old`.

@@ -242,7 +242,7 @@ pub fn gaussian_gap(xs: &Array2<f64>, k_max: usize, cfg: &ClusterConfig, seed: u
 }
 
 /// Lower Cholesky factor of a symmetric positive definite matrix.
-fn cholesky(a: &Array2<f64>) -> Option<Array2<f64>> {
+pub(super) fn cholesky(a: &Array2<f64>) -> Option<Array2<f64>> {
     let n = a.nrows();
     let mut l = Array2::<f64>::zeros((n, n));
     for i in 0..n {
