@@ -295,7 +295,7 @@ fn fit_ward(x: ArrayView2<f64>, ks: &[usize], cfg: &ClusterConfig, seed: u64) ->
             let cut = ward::cut(&merges, xs.nrows(), k);
             let live = cut.iter().max().map_or(1, |m| m + 1);
             let (centroids, _) = metrics::centroids(xs.view(), &cut, live);
-            fit_ward_assign(x, &centroids, cfg)
+            assign_nearest(x, &centroids, cfg)
         })
         .collect()
 }
@@ -324,24 +324,7 @@ fn fit_kmeans(
             k,
             message: e.to_string(),
         })?;
-    let centroids = model.centroids().clone();
-    let d2 = sq_distances(x, &centroids);
-    let labels = argmin_rows(&d2);
-    let inertia = labels
-        .iter()
-        .enumerate()
-        .map(|(i, &l)| d2[[i, l]])
-        .sum::<f64>()
-        / x.nrows().max(1) as f64;
-    let (probabilities, t) = soft_membership(&d2, &labels, cfg.temperature_scale);
-    Ok(Model {
-        centroids,
-        probabilities,
-        labels,
-        temperature: Some(t),
-        inertia: Some(inertia),
-        gmm: None,
-    })
+    Ok(assign_nearest(x, model.centroids(), cfg))
 }
 
 fn fit_gmm(
@@ -397,7 +380,7 @@ fn refine(
                 gmm: None,
             })
         }
-        (_, Algo::Ward) => Ok(fit_ward_assign(x, &fit.centroids, cfg)),
+        (_, Algo::Ward) => Ok(assign_nearest(x, &fit.centroids, cfg)),
         _ => fit_kmeans(
             x,
             fit.centroids.nrows(),
@@ -409,8 +392,9 @@ fn refine(
     }
 }
 
-/// Every row of `x` joins the nearest of the Ward tree's merged centres (no k-means moves).
-fn fit_ward_assign(x: ArrayView2<f64>, centroids: &Array2<f64>, cfg: &ClusterConfig) -> Model {
+/// Every row of `x` joins its nearest centre: the model of k-means' final centres, and of the Ward
+/// tree's merged centres (no k-means moves).
+fn assign_nearest(x: ArrayView2<f64>, centroids: &Array2<f64>, cfg: &ClusterConfig) -> Model {
     let d2 = sq_distances(x, centroids);
     let labels = argmin_rows(&d2);
     let inertia = labels
