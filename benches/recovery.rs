@@ -171,6 +171,8 @@ fn main() {
             }
         }
         outcomes.push(out);
+        // Written after every shop, so an interrupted run still leaves its figures.
+        write_out(&outcomes);
     }
     println!();
     println!(
@@ -197,7 +199,13 @@ fn main() {
         seeds.iter().copied().fold(f64::INFINITY, f64::min),
         seeds.len()
     );
+    write_out(&outcomes);
+}
+
+/// The figures of every shop scored so far, with their summary, to `SEGLENS_RECOVERY_OUT`.
+fn write_out(outcomes: &[ShopOutcome]) {
     if let Some(path) = std::env::var_os("SEGLENS_RECOVERY_OUT") {
+        let summary = recovery::summarise(outcomes);
         let json = serde_json::json!({ "shops": outcomes, "summary": summary });
         std::fs::write(path, serde_json::to_vec_pretty(&json).unwrap_or_default())
             .expect("write SEGLENS_RECOVERY_OUT");

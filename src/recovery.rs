@@ -103,6 +103,13 @@ pub struct ShopOutcome {
     pub table: Vec<KScore>,
     /// ARI against the truth of every candidate K, in table order.
     pub ari_by_k: Vec<f64>,
+    /// Whether each text-only pair came apart at every candidate K, in table order.
+    pub pairs_by_k: Vec<Vec<bool>>,
+    /// Share of the search sample in the smallest segment at every candidate K.
+    pub min_share_by_k: Vec<f64>,
+    /// Ward merge heights of the largest candidate K's partition, from that K down to one
+    /// segment (see [`select::ward_merge_heights`]).
+    pub merge_heights: Vec<f64>,
     pub rules: Vec<RuleOutcome>,
     /// Stability across seeds of the default rule's segmentation (see
     /// [`cluster::seed_stability`]), when the search sample held every customer.
@@ -121,6 +128,28 @@ pub fn score_shop(
     let (idx, table, labels) = cluster::search_table(x, cfg, seed)?;
     let t: Vec<usize> = idx.iter().map(|&i| truth.labels[i]).collect();
     let ari_by_k: Vec<f64> = labels.iter().map(|l| adjusted_rand_index(&t, l)).collect();
+    let pairs_by_k: Vec<Vec<bool>> = labels
+        .iter()
+        .map(|l| pairs.iter().map(|&(a, b)| separated(&t, l, a, b)).collect())
+        .collect();
+    let merge_heights = match (table.last(), labels.last()) {
+        (Some(last), Some(l)) => {
+            let xs = x.select(ndarray::Axis(0), &idx);
+            select::ward_merge_heights(xs.view(), l, last.k)
+        }
+        _ => Vec::new(),
+    };
+    let min_share_by_k: Vec<f64> = labels
+        .iter()
+        .map(|l| {
+            let k = l.iter().max().map_or(0, |m| m + 1);
+            let mut c = vec![0usize; k];
+            for &v in l {
+                c[v] += 1;
+            }
+            c.into_iter().min().unwrap_or(0) as f64 / l.len().max(1) as f64
+        })
+        .collect();
     let rules = select::RULES
         .iter()
         .map(|&rule| {
@@ -146,6 +175,9 @@ pub fn score_shop(
         planted_k: truth.k(),
         table,
         ari_by_k,
+        pairs_by_k,
+        min_share_by_k,
+        merge_heights,
         rules,
         seed_stability,
     })

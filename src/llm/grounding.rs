@@ -456,6 +456,18 @@ fn numbers(text: &str) -> Vec<Number> {
         let Ok(mut value) = raw.replace(',', "").parse::<f64>() else {
             continue;
         };
+        // "-0.04" and "−0.04" after a space, a bracket or the start are negative figures;
+        // "COVID-19" and ranges such as "3-5" are not.
+        let minus = prev.is_some_and(|c| c == '-' || c == '\u{2212}')
+            && start
+                .checked_sub(2)
+                .map(|j| chars[j])
+                .is_none_or(|c| c.is_whitespace() || "(:=,;[".contains(c));
+        let mut raw = raw;
+        if minus {
+            value = -value;
+            raw.insert(0, '-');
+        }
         let money = prev.is_some_and(|c| "$€£¥".contains(c));
         let rest: String = chars[i..].iter().take(9).collect::<String>().to_lowercase();
         let glued = |n: usize| rest.chars().nth(n).is_some_and(char::is_alphabetic);
@@ -500,8 +512,11 @@ fn close(claim: f64, fact: f64, rel: f64, slack: f64) -> bool {
 }
 
 fn matches(n: &Number, f: &Fact, rel: f64) -> bool {
-    let whole = n.value.fract() == 0.0;
-    let plain_slack = if whole { 0.5 } else { 0.0 };
+    // A figure written to d decimals stands for anything that rounds to it.
+    let decimals = n.raw.split_once('.').map_or(0, |(_, f)| {
+        f.chars().take_while(char::is_ascii_digit).count()
+    });
+    let plain_slack = 0.5 * 10f64.powi(-(decimals.min(6) as i32));
     match (n.unit, f.kind) {
         (Unit::Percent, FactKind::Share) => close(n.value, f.value * 100.0, rel, 0.5),
         (Unit::Percent, FactKind::Value) => {
@@ -921,6 +936,15 @@ mod tests {
         // A feature named as written is the one checked.
         let g = run("discount_share (share of order lines with a discount): 0.42 vs 0.18, higher");
         assert_eq!((g.checked, g.supported), (3, 3), "{:#?}", g.claims);
+    }
+
+    #[test]
+    fn negative_figures_keep_their_sign() {
+        let found: Vec<f64> = numbers("mean_sentiment lower: -0.04 vs 0.37 (−1.5), COVID-19, 3-5")
+            .iter()
+            .map(|n| n.value)
+            .collect();
+        assert_eq!(found, vec![-0.04, 0.37, -1.5, 19.0]);
     }
 
     #[test]
