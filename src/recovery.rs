@@ -110,6 +110,9 @@ pub struct ShopOutcome {
     /// Ward merge heights of the largest candidate K's partition, from that K down to one
     /// segment (see [`select::ward_merge_heights`]).
     pub merge_heights: Vec<f64>,
+    /// ARI of every customer joining the nearest *planted* archetype centre: how far the
+    /// clustering space separates the truth at all, whatever K or algorithm is used.
+    pub centroid_ceiling: f64,
     pub rules: Vec<RuleOutcome>,
     /// Stability across seeds of the default rule's segmentation (see
     /// [`cluster::seed_stability`]), when the search sample held every customer.
@@ -138,6 +141,21 @@ pub fn score_shop(
             select::ward_merge_heights(xs.view(), l, last.k)
         }
         _ => Vec::new(),
+    };
+    let centroid_ceiling = {
+        let k = truth.k();
+        let (c, _) = cluster::metrics::centroids(x.view(), &truth.labels, k);
+        let nearest = cluster::sq_distances(x.view(), &c)
+            .rows()
+            .into_iter()
+            .map(|r| {
+                r.iter()
+                    .enumerate()
+                    .min_by(|a, b| a.1.total_cmp(b.1))
+                    .map_or(0, |(i, _)| i)
+            })
+            .collect::<Vec<_>>();
+        adjusted_rand_index(&truth.labels, &nearest)
     };
     let min_share_by_k: Vec<f64> = labels
         .iter()
@@ -178,6 +196,7 @@ pub fn score_shop(
         pairs_by_k,
         min_share_by_k,
         merge_heights,
+        centroid_ceiling,
         rules,
         seed_stability,
     })

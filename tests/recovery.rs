@@ -64,9 +64,10 @@ fn text_separates_the_archetypes_that_differ_in_what_they_write() {
     );
     assert!(with_text >= 0.85, "ARI with text {with_text:.3} < 0.85");
     assert!(
-        // Was 0.05 (0.927 vs 0.845 before the behaviour features of issue 11). Measured after
-        // them: 0.883 (k = 8) vs 0.848. A regression recorded in the issue notes, not a fix.
-        with_text >= without + 0.03,
+        // Measured 0.927 (K = 7) vs 0.85 without text. The dip to 0.883 (K = 8) after the
+        // behaviour features was plain k-means++ landing in a worse optimum at K = 7 (inertia
+        // 46.97 against 45.74); greedy seeding (cluster/kmeans.rs) finds the better one.
+        with_text >= without + 0.05,
         "text did not help: {with_text:.3} vs {without:.3} without"
     );
     // The first run embedded the texts; the second reused every vector from the cache.
@@ -179,7 +180,8 @@ fn family_shop_is_recovered_with_its_text_only_pair() {
     let out =
         seglens::recovery::score_shop(&p.scaled.matrix, &t, &pairs, &config.cluster, config.seed)
             .unwrap();
-    let chosen = &out.rules[0];
+    let default = seglens::cluster::select::DEFAULT_RULE.name();
+    let chosen = out.rules.iter().find(|r| r.rule == default).unwrap();
     eprintln!(
         "planted {}, chosen {} ({}), ARI {:.3}, pair apart {:?}, seeds {:?}",
         out.planted_k,

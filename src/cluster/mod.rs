@@ -4,6 +4,7 @@
 //! Large inputs are searched on a seeded sample (`cluster.search_sample`) and the chosen model is
 //! then refined on every customer, so auto-K costs the same at 50k and at 5M customers.
 
+mod kmeans;
 pub mod metrics;
 pub mod pca;
 pub mod select;
@@ -12,7 +13,7 @@ pub mod ward;
 
 use linfa::traits::{Fit, Transformer};
 use linfa::DatasetBase;
-use linfa_clustering::{Dbscan, GaussianMixtureModel, GmmInitMethod, KMeans, KMeansInit};
+use linfa_clustering::{Dbscan, GaussianMixtureModel, GmmInitMethod};
 use ndarray::{Array2, ArrayView2, Axis};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -20,6 +21,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::config::{Algo, ClusterConfig, KChoice};
+use kmeans::fit_kmeans;
 pub use metrics::adjusted_rand_index;
 pub use pca::{pca_2d, Projection};
 
@@ -298,33 +300,6 @@ fn fit_ward(x: ArrayView2<f64>, ks: &[usize], cfg: &ClusterConfig, seed: u64) ->
             assign_nearest(x, &centroids, cfg)
         })
         .collect()
-}
-
-fn fit_kmeans(
-    x: ArrayView2<f64>,
-    k: usize,
-    n_init: usize,
-    cfg: &ClusterConfig,
-    seed: u64,
-    init: Option<Array2<f64>>,
-) -> Result<Model, ClusterError> {
-    let ds = DatasetBase::from(x.to_owned());
-    let rng = ChaCha8Rng::seed_from_u64(seed.wrapping_add(k as u64 * 7919));
-    let (init, runs) = match init {
-        Some(c) => (KMeansInit::Precomputed(c), 1),
-        None => (KMeansInit::KMeansPlusPlus, n_init),
-    };
-    let model = KMeans::params_with_rng(k, rng)
-        .n_runs(runs)
-        .max_n_iterations(cfg.max_iter.max(1))
-        .tolerance(cfg.tolerance)
-        .init_method(init)
-        .fit(&ds)
-        .map_err(|e| ClusterError::KMeans {
-            k,
-            message: e.to_string(),
-        })?;
-    Ok(assign_nearest(x, model.centroids(), cfg))
 }
 
 fn fit_gmm(
