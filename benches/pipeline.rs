@@ -57,11 +57,25 @@ fn bench(c: &mut Criterion) {
     };
     // One timed pass of each clustering stage, without criterion's repetitions (and without the
     // features benchmark).
+    // Each stage's progress line is stamped with the seconds since the start, so the cost
+    // splits into search fits, resampling, refinement, seed refits and sub-segments.
     if std::env::var_os("SEGLENS_BENCH_ONCE").is_some() {
         let t = std::time::Instant::now();
-        let (top, sub) = auto_k_and_sub();
+        let stamp = |m: &str| eprintln!("  {:>7.1} s  {m}", t.elapsed().as_secs_f64());
+        let top = seglens::cluster::cluster(&scaled.matrix, &cfg.cluster, cfg.seed, &stamp)
+            .expect("cluster");
+        let auto_k = t.elapsed().as_secs_f64();
+        stamp("sub-segments");
+        let sub = seglens::cluster::sub::sub_segments(
+            &scaled.matrix,
+            &top,
+            &cfg.cluster,
+            cfg.seed,
+            &stamp,
+        )
+        .expect("sub-segments");
         eprintln!(
-            "once: auto-K plus sub-segments {:.1} s (k = {}, {} of them split)",
+            "once: auto-K {auto_k:.1} s, plus sub-segments {:.1} s (k = {}, {} of them split)",
             t.elapsed().as_secs_f64(),
             top.k,
             sub.splits.len()
