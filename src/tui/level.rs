@@ -7,11 +7,10 @@
 //! unchanged. The parent level's state is kept aside ([`Saved`]) and restored on the way back.
 //! The members table of a level is cut from the whole table in a background job.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::app::{App, Effect, JobKind, Load, MapView, Screen, TableState};
-use super::model::{bounds, ColumnData, MemberColumn, Members, RunView, MAP_POINTS};
+use super::model::{ColumnData, MemberColumn, Members, RunView};
 
 /// The parent level's state while one of its segments is open.
 #[derive(Debug)]
@@ -86,31 +85,7 @@ impl Members {
                 },
             })
             .collect();
-        let mut by: BTreeMap<i32, Vec<u32>> = BTreeMap::new();
-        for (i, s) in segment.iter().enumerate() {
-            by.entry(*s).or_default().push(i as u32);
-        }
-        let n = ids.len();
-        let step = n.div_ceil(MAP_POINTS).max(1);
-        let map_sample: Vec<u32> = (0..n).step_by(step).map(|i| i as u32).collect();
-        let map_bounds = bounds(&map_sample, &x, &y);
-        let index = ids
-            .iter()
-            .enumerate()
-            .map(|(i, id)| (id.clone(), i as u32))
-            .collect();
-        Members {
-            subsegment: segment.clone(),
-            ids,
-            segment,
-            x,
-            y,
-            columns,
-            by_segment: by.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
-            map_sample,
-            map_bounds,
-            index,
-        }
+        Members::assemble(ids, segment.clone(), segment, x, y, columns)
     }
 }
 
@@ -281,32 +256,18 @@ fn view_first_id(app: &App) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
     #[test]
     fn within_keeps_only_the_parents_members_grouped_by_subsegment() {
         let ids: Vec<String> = (0..5).map(|i| format!("C{i}")).collect();
         let segment = vec![0, 1, 0, 0, 1];
         let subsegment = vec![1, -1, 0, 1, -1];
-        let mut by: BTreeMap<i32, Vec<u32>> = BTreeMap::new();
-        for (i, s) in segment.iter().enumerate() {
-            by.entry(*s).or_default().push(i as u32);
-        }
-        let m = Members {
-            index: HashMap::new(),
-            columns: vec![MemberColumn {
-                name: "customer_id".into(),
-                data: ColumnData::Text(ids.clone()),
-            }],
-            ids,
-            segment,
-            subsegment,
-            x: vec![0.0, 1.0, 2.0, 3.0, 4.0],
-            y: vec![0.0; 5],
-            by_segment: by.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
-            map_sample: (0..5).collect(),
-            map_bounds: [0.0; 4],
-        };
+        let columns = vec![MemberColumn {
+            name: "customer_id".into(),
+            data: ColumnData::Text(ids.clone()),
+        }];
+        let x = vec![0.0, 1.0, 2.0, 3.0, 4.0];
+        let m = Members::assemble(ids, segment, subsegment, x, vec![0.0; 5], columns);
         let w = m.within(0);
         assert_eq!(w.ids, vec!["C0", "C2", "C3"]);
         assert_eq!(w.segment, vec![1, 0, 1]);

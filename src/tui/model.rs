@@ -333,11 +333,6 @@ impl Members {
         let x = to_f32(floats(&assign, "x", &apath).unwrap_or_else(|_| vec![0.0; ids.len()]));
         let y = to_f32(floats(&assign, "y", &apath).unwrap_or_else(|_| vec![0.0; ids.len()]));
 
-        let index: HashMap<String, u32> = ids
-            .iter()
-            .enumerate()
-            .map(|(i, id)| (id.clone(), i as u32))
-            .collect();
         // features.parquet rows in assignment order (they are written in the same order; a
         // hand-edited file is re-ordered by id).
         let fids = strings(&feats, "customer_id", &fpath)?;
@@ -395,6 +390,20 @@ impl Members {
                 data,
             });
         }
+        let subsegment = subsegment.unwrap_or_else(|| vec![-1; ids.len()]);
+        Ok(Self::assemble(ids, segment, subsegment, x, y, columns))
+    }
+
+    /// A table from its columns, with what is derived from them: the rows of each group, the
+    /// map's sample and bounds, and the id index.
+    pub(super) fn assemble(
+        ids: Vec<String>,
+        segment: Vec<i32>,
+        subsegment: Vec<i32>,
+        x: Vec<f32>,
+        y: Vec<f32>,
+        columns: Vec<MemberColumn>,
+    ) -> Members {
         let mut by: BTreeMap<i32, Vec<u32>> = BTreeMap::new();
         for (i, s) in segment.iter().enumerate() {
             by.entry(*s).or_default().push(i as u32);
@@ -403,11 +412,15 @@ impl Members {
         let step = n.div_ceil(MAP_POINTS).max(1);
         let map_sample: Vec<u32> = (0..n).step_by(step).map(|i| i as u32).collect();
         let map_bounds = bounds(&map_sample, &x, &y);
-        let n_ids = ids.len();
-        Ok(Self {
+        let index = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.clone(), i as u32))
+            .collect();
+        Members {
             ids,
             segment,
-            subsegment: subsegment.unwrap_or_else(|| vec![-1; n_ids]),
+            subsegment,
             x,
             y,
             columns,
@@ -415,7 +428,7 @@ impl Members {
             map_sample,
             map_bounds,
             index,
-        })
+        }
     }
 
     pub fn len(&self) -> usize {
