@@ -66,7 +66,7 @@ pub(super) fn greedy_plus_plus(x: ArrayView2<f64>, k: usize, rng: &mut ChaCha8Rn
             })
             .min_by(|a, b| a.2.total_cmp(&b.2))
             .map(|(cand, next, _)| (cand, next))
-            .unwrap_or((first, closest.clone()));
+            .unwrap_or_else(|| (first, closest.clone()));
         centres.row_mut(c).assign(&x.row(best));
         closest = best_closest;
     }
