@@ -654,15 +654,21 @@ pub fn sample_indices(n: usize, m: usize, seed: u64) -> Vec<usize> {
 /// Squared distances of every row to every centre (rows x k), in parallel.
 pub fn sq_distances(x: ArrayView2<f64>, centroids: &Array2<f64>) -> Array2<f64> {
     let k = centroids.nrows();
-    let mut out = Array2::<f64>::zeros((x.nrows(), k));
-    out.axis_iter_mut(Axis(0))
-        .into_par_iter()
-        .zip(x.axis_iter(Axis(0)).into_par_iter())
-        .for_each(|(mut o, r)| {
-            for (j, c) in centroids.rows().into_iter().enumerate() {
-                o[j] = metrics::sq_dist(r, c);
+    let blocks = kmeans::for_blocks(x, centroids, |lo, xb, gram, cn| {
+        let mut out = Array2::<f64>::zeros((xb.nrows(), k));
+        for ((mut o, dots), r) in out.rows_mut().into_iter().zip(gram.rows()).zip(xb.rows()) {
+            let xn = r.dot(&r);
+            for ((o, &g), &c) in o.iter_mut().zip(dots).zip(cn) {
+                *o = (xn + c - 2.0 * g).max(0.0);
             }
-        });
+        }
+        (lo, out)
+    });
+    let mut out = Array2::<f64>::zeros((x.nrows(), k));
+    for (lo, b) in blocks {
+        out.slice_mut(ndarray::s![lo..lo + b.nrows(), ..])
+            .assign(&b);
+    }
     out
 }
 
