@@ -291,4 +291,30 @@ mod tests {
         groups.sort_unstable();
         assert_eq!(groups, vec![-2, 0, 2]);
     }
+
+    #[test]
+    fn a_centre_without_members_moves_to_the_farthest_row() {
+        let x = array![[0.0f32, 0.0], [0.2, 0.0], [10.0, 0.0], [10.2, 0.0]];
+        let norms: Vec<f32> = x.rows().into_iter().map(|r| r.dot(&r)).collect();
+        // The second start centre sits where no row is nearest to it.
+        let start = array![[5.0f32, 0.0], [100.0, 100.0]];
+        let (c, inertia) = lloyd(x.view(), &norms, start, 50, 1e-6);
+        let mut xs: Vec<f64> = c.column(0).to_vec();
+        xs.sort_by(f64::total_cmp);
+        assert!((xs[0] - 0.1).abs() < 1e-6 && (xs[1] - 10.1).abs() < 1e-6, "{xs:?}");
+        assert!((inertia - 0.01).abs() < 1e-5, "{inertia}");
+    }
+
+    #[test]
+    fn blocked_distances_match_the_direct_ones() {
+        let x = Array2::from_shape_fn((2500, 3), |(i, j)| ((i * 7 + j * 3) % 11) as f64 / 3.0);
+        let c = array![[0.0, 1.0, 2.0], [3.0, 0.5, 1.0]];
+        let d = super::super::sq_distances(x.view(), &c);
+        for i in [0, 1023, 1024, 2499] {
+            for j in 0..2 {
+                let direct: f64 = (0..3).map(|t| (x[[i, t]] - c[[j, t]]).powi(2)).sum();
+                assert!((d[[i, j]] - direct).abs() < 1e-9);
+            }
+        }
+    }
 }

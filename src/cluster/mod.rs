@@ -1,5 +1,6 @@
-//! Segmenting customers: k-means, GMM and DBSCAN through linfa, automatic choice of K with quality
-//! figures per K, soft membership, stable segment numbering, and the 2-D map projection.
+//! Segmenting customers: k-means (own Lloyd on blocked matrix products, [`kmeans`]), GMM and
+//! DBSCAN through linfa, Ward ([`ward`]), automatic choice of K with quality figures per K, soft
+//! membership, stable segment numbering, and the 2-D map projection.
 //!
 //! Large inputs are searched on a seeded sample (`cluster.search_sample`) and the chosen model is
 //! then refined on every customer, so auto-K costs the same at 50k and at 5M customers.
