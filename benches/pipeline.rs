@@ -60,6 +60,23 @@ fn bench(c: &mut Criterion) {
     // Each stage's progress line is stamped with the seconds since the start, so the cost
     // splits into search fits, resampling, refinement, seed refits and sub-segments.
     if std::env::var_os("SEGLENS_BENCH_ONCE").is_some() {
+        // Peak memory so far (shop generated, loaded, featurised), to tell the clustering's own
+        // share of the process peak.
+        let hwm = || {
+            std::fs::read_to_string("/proc/self/status")
+                .ok()
+                .and_then(|s| {
+                    s.lines()
+                        .find(|l| l.starts_with("VmHWM"))
+                        .map(str::to_string)
+                })
+                .unwrap_or_default()
+        };
+        eprintln!(
+            "before clustering: {} ({} columns)",
+            hwm(),
+            scaled.matrix.ncols()
+        );
         let t = std::time::Instant::now();
         let stamp = |m: &str| eprintln!("  {:>7.1} s  {m}", t.elapsed().as_secs_f64());
         let top = seglens::cluster::cluster(&scaled.matrix, &cfg.cluster, cfg.seed, &stamp)
@@ -80,6 +97,7 @@ fn bench(c: &mut Criterion) {
             top.k,
             sub.splits.len()
         );
+        eprintln!("after clustering: {}", hwm());
         return;
     }
     g.bench_function("features", |b| {

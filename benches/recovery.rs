@@ -143,7 +143,11 @@ fn main() {
             line.push_str(&format!(" {}:{}/{:.2}{pairs}", r.rule, r.k, r.ari));
         }
         line.push_str(&format!(
-            "  ceiling {:.2} seeds {:.2} ({:.1}s)",
+            "  segment {}/{:.2} leaves {}/{:.2}  ceiling {:.2} seeds {:.2} ({:.1}s)",
+            out.pipeline.k,
+            out.pipeline.ari,
+            out.pipeline.leaves,
+            out.pipeline.leaves_ari,
             out.centroid_ceiling,
             out.seed_stability.unwrap_or(f64::NAN),
             t.elapsed().as_secs_f64()
@@ -212,6 +216,29 @@ fn main() {
         recovery::quantile(&ceiling, 0.5),
         recovery::quantile(&ceiling, 0.1)
     );
+    for (name, f) in [
+        (
+            "segment (all rows)",
+            (|o: &ShopOutcome| (o.pipeline.k, o.pipeline.ari)) as fn(&ShopOutcome) -> (usize, f64),
+        ),
+        ("segment + sub-segments", |o: &ShopOutcome| {
+            (o.pipeline.leaves, o.pipeline.leaves_ari)
+        }),
+    ] {
+        let aris: Vec<f64> = outcomes.iter().map(|o| f(o).1).collect();
+        let near = outcomes
+            .iter()
+            .filter(|o| f(o).0.abs_diff(o.planted_k) <= 1)
+            .count();
+        println!(
+            "{:<22} {:>6} {:>10.3} {:>8.3} {:>11.0}%   (the pipeline itself; K = segments or leaves)",
+            name,
+            aris.len(),
+            recovery::quantile(&aris, 0.5),
+            recovery::quantile(&aris, 0.1),
+            100.0 * near as f64 / outcomes.len().max(1) as f64
+        );
+    }
     let seeds: Vec<f64> = outcomes.iter().filter_map(|o| o.seed_stability).collect();
     println!(
         "stability across seeds (default rule): median {:.3}, min {:.3} over {} shops",

@@ -117,6 +117,51 @@ pub struct ShopOutcome {
     /// Stability across seeds of the default rule's segmentation (see
     /// [`cluster::seed_stability`]), when the search sample held every customer.
     pub seed_stability: Option<f64>,
+    /// What `segment` itself delivers on every customer, with the sub-segment search after it.
+    pub pipeline: PipelineOutcome,
+}
+
+/// The full pipeline's segmentation of one shop: its K and ARI, and the leaves (every split
+/// segment replaced by its sub-segments): whether drilling down reaches the planted archetypes.
+#[derive(Debug, Clone, Serialize)]
+pub struct PipelineOutcome {
+    pub k: usize,
+    pub ari: f64,
+    pub leaves: usize,
+    pub leaves_ari: f64,
+}
+
+/// Runs auto-K and the sub-segment search as `segment` does and scores both levels.
+pub fn score_pipeline(
+    x: &Array2<f64>,
+    truth: &Truth,
+    cfg: &ClusterConfig,
+    seed: u64,
+) -> Result<PipelineOutcome, cluster::ClusterError> {
+    let top = cluster::cluster(x, cfg, seed, &|_| {})?;
+    let sub = cluster::sub::sub_segments(x, &top, cfg, seed, &|_| {})?;
+    let labels: Vec<usize> = top.labels.iter().map(|&l| l.max(0) as usize).collect();
+    // A leaf is (segment, sub-segment + 1), or (segment, 0) where the segment was not split.
+    let mut leaf: Vec<(usize, usize)> = labels.iter().map(|&l| (l, 0)).collect();
+    for split in &sub.splits {
+        for (&m, &l) in split.members.iter().zip(&split.labels) {
+            leaf[m].1 = l + 1;
+        }
+    }
+    let mut ids: HashMap<(usize, usize), usize> = HashMap::new();
+    let leaf: Vec<usize> = leaf
+        .into_iter()
+        .map(|key| {
+            let next = ids.len();
+            *ids.entry(key).or_insert(next)
+        })
+        .collect();
+    Ok(PipelineOutcome {
+        k: top.k,
+        ari: adjusted_rand_index(&truth.labels, &labels),
+        leaves: ids.len(),
+        leaves_ari: adjusted_rand_index(&truth.labels, &leaf),
+    })
 }
 
 /// Scores every candidate K and every rule on the clustering matrix `x` of one shop.
@@ -199,6 +244,7 @@ pub fn score_shop(
         centroid_ceiling,
         rules,
         seed_stability,
+        pipeline: score_pipeline(x, truth, cfg, seed)?,
     })
 }
 

@@ -195,4 +195,8 @@ fn family_shop_is_recovered_with_its_text_only_pair() {
     assert!(chosen.ari >= 0.8, "ARI {:.3}", chosen.ari);
     assert!(chosen.pairs_separated.iter().all(|&b| b));
     assert!(out.seed_stability.is_some_and(|s| s >= 0.9));
+    // The benchmark's rule is what `segment` delivers: same K, same quality on every customer.
+    assert_eq!(out.pipeline.k, chosen.k, "{:?}", out.pipeline);
+    assert!(out.pipeline.ari >= 0.8, "{:?}", out.pipeline);
+    assert!(out.pipeline.leaves >= out.pipeline.k);
 }

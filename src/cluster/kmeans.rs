@@ -301,7 +301,10 @@ mod tests {
         let (c, inertia) = lloyd(x.view(), &norms, start, 50, 1e-6);
         let mut xs: Vec<f64> = c.column(0).to_vec();
         xs.sort_by(f64::total_cmp);
-        assert!((xs[0] - 0.1).abs() < 1e-6 && (xs[1] - 10.1).abs() < 1e-6, "{xs:?}");
+        assert!(
+            (xs[0] - 0.1).abs() < 1e-6 && (xs[1] - 10.1).abs() < 1e-6,
+            "{xs:?}"
+        );
         assert!((inertia - 0.01).abs() < 1e-5, "{inertia}");
     }
 
