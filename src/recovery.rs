@@ -140,7 +140,12 @@ pub fn score_pipeline(
 ) -> Result<PipelineOutcome, cluster::ClusterError> {
     let top = cluster::cluster(x, cfg, seed, &|_| {})?;
     let sub = cluster::sub::sub_segments(x, &top, cfg, seed, &|_| {})?;
-    let labels: Vec<usize> = top.labels.iter().map(|&l| l.max(0) as usize).collect();
+    // DBSCAN's noise (-1) is a group of its own, after the segments.
+    let labels: Vec<usize> = top
+        .labels
+        .iter()
+        .map(|&l| usize::try_from(l).unwrap_or(top.k))
+        .collect();
     // A leaf is (segment, sub-segment + 1), or (segment, 0) where the segment was not split.
     let mut leaf: Vec<(usize, usize)> = labels.iter().map(|&l| (l, 0)).collect();
     for split in &sub.splits {
