@@ -12,7 +12,7 @@ SEED ?= 42
 BIN := $(CARGO_TARGET_DIR)/release/seglens
 CARGO ?= cargo
 
-.PHONY: all setup models models-demo build demo test bench lint clean-demo
+.PHONY: all setup models models-demo build demo eval test bench lint clean-demo
 
 all: build
 
@@ -37,6 +37,11 @@ demo: models-demo build
 	@echo "run written to $(DEMO_DIR)/run; personas in $(DEMO_DIR)/run/report.md"
 	@if [ -t 0 ] && [ -t 1 ]; then $(BIN) tui $(DEMO_DIR)/run; \
 	else echo "browse it in a terminal with: $(BIN) tui $(DEMO_DIR)/run"; fi
+
+# Judge recovery, grounding, distinctiveness and ARI/NMI of the demo run (made first if missing).
+eval: models-demo build
+	@test -f $(DEMO_DIR)/run/personas.json || $(MAKE) --no-print-directory demo < /dev/null
+	$(BIN) eval --run $(DEMO_DIR)/run --truth $(DEMO_DIR)/shop/truth.csv --judge qwen2.5-coder-1.5b
 
 test: models
 	$(CARGO) test --release --locked

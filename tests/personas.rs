@@ -490,3 +490,72 @@ fn tools_work_on_a_sub_segment() {
     );
     assert!(out.contains("segment 1 has"), "{out}");
 }
+
+/// `seglens eval` on the real judge and sentence models: every figure is present and in range,
+/// eval.json is written and reproducible, and report.md gains an Evaluation section.
+#[test]
+fn eval_measures_judge_recovery_grounding_and_truth() {
+    let (_d, run) = copy_run("run");
+    let cache = tempfile::tempdir().unwrap();
+    personas(&run, cache.path(), FAST, &[]);
+    let truth = base_run().parent().unwrap().join("shop").join("truth.csv");
+    let eval = |run: &Path| -> Value {
+        let _one = model_lock();
+        let out = seglens()
+            .args([
+                "eval",
+                "--judge",
+                MODEL,
+                "--shuffles",
+                "2",
+                "--json",
+                "--run",
+            ])
+            .arg(run)
+            .arg("--truth")
+            .arg(&truth)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        serde_json::from_slice(&out).expect("eval JSON on stdout")
+    };
+    let e = eval(&run);
+    let j = &e["judge"];
+    assert_eq!(j["model"], MODEL, "{e}");
+    let trials: u64 = j["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["trials"].as_u64().unwrap())
+        .sum();
+    assert_eq!(trials, 3 * 2, "{j}");
+    let acc = j["accuracy"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&acc));
+    assert!((j["chance"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-9);
+    let g = &e["grounding"];
+    assert!(g["checked"].as_u64().unwrap() > 0, "{g}");
+    assert_eq!(g["personas"].as_array().unwrap().len(), 3);
+    let sim = e["distinctiveness"]["max_summary_similarity"]
+        .as_f64()
+        .unwrap();
+    assert!((-1.0..=1.0).contains(&sim), "{sim}");
+    let ari = e["truth"]["ari"].as_f64().unwrap();
+    let nmi = e["truth"]["nmi"].as_f64().unwrap();
+    assert!(ari > 0.3 && (0.0..=1.0).contains(&nmi), "{e}");
+    let file: Value =
+        serde_json::from_slice(&std::fs::read(run.join("eval.json")).unwrap()).unwrap();
+    assert_eq!(file, e);
+    let md = std::fs::read_to_string(run.join("report.md")).unwrap();
+    assert_eq!(md.matches("## Evaluation").count(), 1, "{md}");
+    // The same run and seed give the same figures (all but the judge's wall time), and the
+    // section is replaced, not repeated.
+    let strip = |mut v: Value| {
+        v["judge"]["wall_s"] = Value::Null;
+        v
+    };
+    assert_eq!(strip(eval(&run)), strip(e));
+    let md = std::fs::read_to_string(run.join("report.md")).unwrap();
+    assert_eq!(md.matches("## Evaluation").count(), 1);
+}

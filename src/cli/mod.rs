@@ -17,6 +17,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::config::{Algo, Config, KChoice, DEFAULT_TOML};
 use crate::pipeline::{self, PipelineError, Progress, SegmentRequest};
 
+mod eval;
+
 /// Segment an online shop's customers locally and explain each segment.
 #[derive(Debug, Parser)]
 #[command(name = "seglens", version, about, long_about = None, propagate_version = true)]
@@ -42,6 +44,10 @@ enum Command {
     },
     /// Score a finished run against planted truth: adjusted Rand index.
     Evaluate(EvaluateArgs),
+    /// Measure a run's personas: judge recovery (a model matches each segment to its persona),
+    /// grounded precision, distinctiveness, stability and, with --truth, ARI and NMI. Writes
+    /// eval.json and an Evaluation section in report.md.
+    Eval(eval::EvalArgs),
     /// Embed a shop's reviews and searches (or a file of texts) with the local sentence model,
     /// fill the embedding cache and print throughput.
     Embed(EmbedArgs),
@@ -358,6 +364,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Embed(args) => embed(args, cli.quiet),
+        Command::Eval(args) => eval::eval(args, cli.quiet),
         Command::Personas(args) => {
             let config = load_config(args.config.as_deref(), cli.quiet)?;
             let run_seed = read_run_seed(&args.run);

@@ -13,6 +13,7 @@
 mod behaviour;
 pub mod filter;
 mod rfm;
+pub use rfm::SEGMENT_NAMES as RFM_SEGMENTS;
 pub mod scale;
 
 use std::collections::HashMap;

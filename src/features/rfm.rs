@@ -60,6 +60,21 @@ fn quintiles(values: &[f64], members: &[usize]) -> Vec<u8> {
     out
 }
 
+/// Every name [`rfm_segment`] gives, so words about them can be recognised.
+pub const SEGMENT_NAMES: [&str; 11] = [
+    "prospect",
+    "champions",
+    "loyal",
+    "cannot_lose",
+    "at_risk",
+    "new",
+    "potential_loyalist",
+    "need_attention",
+    "promising",
+    "hibernating",
+    "lost",
+];
+
 /// The conventional RFM segment name for a score.
 pub fn rfm_segment(s: &Rfm) -> &'static str {
     let (r, f, m) = (s.r, s.f, s.m);

@@ -34,8 +34,9 @@ const OFFER_MAX: usize = 100;
 const MESSAGE_MAX: usize = 160;
 const KPI_MAX: usize = 60;
 
-/// The persona schema (JSON Schema, property order as the model should write them: facts come
-/// before the prose so the prose can lean on them).
+/// The persona schema (JSON Schema, property order as the model should write them). Facts are
+/// not in it: they are the card's own statements, added after the reply is parsed, so the model
+/// spends no tokens copying them and cannot misquote them.
 pub fn schema() -> String {
     let channels = serde_json::to_string(&CHANNELS).unwrap_or_default();
     let s = |min: usize, max: usize| {
@@ -53,10 +54,9 @@ pub fn schema() -> String {
         s(5, KPI_MAX)
     );
     format!(
-        r#"{{"type":"object","properties":{{"name":{},"tagline":{},"facts":{},"summary":{},"motivations":{},"pain_points":{},"preferred_channels":{},"campaigns":{}}},"required":["name","tagline","facts","summary","motivations","pain_points","preferred_channels","campaigns"],"additionalProperties":false}}"#,
+        r#"{{"type":"object","properties":{{"name":{},"tagline":{},"summary":{},"motivations":{},"pain_points":{},"preferred_channels":{},"campaigns":{}}},"required":["name","tagline","summary","motivations","pain_points","preferred_channels","campaigns"],"additionalProperties":false}}"#,
         s(3, NAME_MAX),
         s(10, TAGLINE_MAX),
-        list(s(10, FACT_MAX), 2, 4),
         s(40, SUMMARY_MAX),
         list(s(5, ITEM_MAX), 2, 3),
         list(s(5, ITEM_MAX), 2, 3),
@@ -70,7 +70,6 @@ pub fn schema() -> String {
 pub fn max_reply_chars() -> usize {
     NAME_MAX
         + TAGLINE_MAX
-        + 4 * FACT_MAX
         + SUMMARY_MAX
         + 6 * ITEM_MAX
         + 3 * 16
@@ -93,7 +92,9 @@ pub struct Campaign {
 pub struct Persona {
     pub name: String,
     pub tagline: String,
-    /// Facts about the segment the persona relies on, in the model's words.
+    /// Facts about the segment the persona relies on: the card's own statements (not written
+    /// by the model; older personas.json files hold the model's).
+    #[serde(default)]
     pub facts: Vec<String>,
     pub summary: String,
     pub motivations: Vec<String>,
@@ -241,7 +242,9 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&schema()).unwrap();
         assert_eq!(v["properties"]["name"]["maxLength"], NAME_MAX);
         assert_eq!(v["properties"]["campaigns"]["maxItems"], 3);
-        assert_eq!(v["required"].as_array().unwrap().len(), 8);
+        assert_eq!(v["required"].as_array().unwrap().len(), 7);
+        // Facts are the card's statements, added by seglens, never written by the model.
+        assert!(v["properties"].get("facts").is_none());
     }
 
     #[test]

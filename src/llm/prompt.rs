@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use minijinja::{context, Environment, UndefinedBehavior};
 use serde::Serialize;
 
-use crate::profile::{fmt_num, Profiles, SegmentProfile};
+use crate::profile::{fmt_num, glossary, Profiles, SegmentProfile};
 
 /// Template file names, in the order they enter the prompt hash.
 pub const FILES: [&str; 5] = [
@@ -146,15 +146,19 @@ pub struct ShopFacts {
     pub as_of: String,
 }
 
-/// A feature that sets the segment apart, formatted.
+/// A feature that sets the segment apart, in the glossary's words.
 #[derive(Debug, Clone, Serialize)]
 pub struct CardTrait {
+    /// The feature's column name (kept for tools that take it).
     pub name: String,
-    pub description: String,
+    /// Its plain name: "days since the last order".
+    pub plain: String,
     pub mean: String,
     pub population: String,
     pub lift: Option<String>,
     pub direction: &'static str,
+    /// What the difference means: "last bought long ago (lapsing)".
+    pub meaning: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -178,6 +182,7 @@ pub struct CardProduct {
 pub struct CardText {
     pub share_with_text_pct: String,
     pub sentiment: String,
+    /// Distinguishing words, each with the tone of the reviews that use it ("delivery (praise)").
     pub terms: Vec<String>,
     /// Review snippets, quoted as JSON strings so no text can close the data block.
     pub reviews: Vec<String>,
@@ -298,17 +303,6 @@ pub fn shouted_words(profile: &SegmentProfile) -> Vec<String> {
     )
 }
 
-/// A feature description cut to its first clause (the card is read by a model on a CPU: every
-/// token of it costs prompt time).
-fn short_description(d: &str) -> String {
-    let first = d.split(['(', ':', ';']).next().unwrap_or("").trim();
-    if first.chars().count() > 48 {
-        String::new()
-    } else {
-        first.to_string()
-    }
-}
-
 /// Builds the card of `p`: `max_traits` features, four categories, three products and reviews.
 pub fn card(p: &SegmentProfile, max_traits: usize) -> Card {
     let mut by_feature: Vec<&crate::profile::FeatureStat> = p
@@ -326,17 +320,18 @@ pub fn card(p: &SegmentProfile, max_traits: usize) -> Card {
     let traits = by_feature
         .into_iter()
         .take(max_traits)
-        .map(|f| CardTrait {
-            name: f.name.clone(),
-            description: short_description(&f.description),
-            mean: fmt_num(f.mean.unwrap_or(0.0)),
-            population: fmt_num(f.population_mean.unwrap_or(0.0)),
-            lift: f.lift.filter(|l| *l > 0.0).map(|l| format!("{l:.2}")),
-            direction: if f.std_diff.unwrap_or(0.0) > 0.0 {
-                "higher"
-            } else {
-                "lower"
-            },
+        .map(|f| {
+            let term = glossary::term(&f.name, &f.description);
+            let up = f.std_diff.unwrap_or(0.0) > 0.0;
+            CardTrait {
+                name: f.name.clone(),
+                mean: term.value(f.mean.unwrap_or(0.0)),
+                population: term.value(f.population_mean.unwrap_or(0.0)),
+                lift: f.lift.filter(|l| *l > 0.0).map(|l| format!("{l:.2}")),
+                direction: if up { "higher" } else { "lower" },
+                meaning: term.meaning(up).to_string(),
+                plain: term.plain,
+            }
         })
         .collect();
     let categories = p
@@ -387,7 +382,11 @@ pub fn card(p: &SegmentProfile, max_traits: usize) -> Card {
                             .any(|w| banned.iter().any(|b| b == w))
                 })
                 .take(8)
-                .map(|term| term.term.clone())
+                .map(|term| match term.sentiment {
+                    Some(x) if x >= 0.3 => format!("{} (praise)", term.term),
+                    Some(x) if x <= -0.3 => format!("{} (complaints)", term.term),
+                    _ => term.term.clone(),
+                })
                 .collect(),
             reviews: t
                 .representative_reviews
@@ -410,6 +409,34 @@ pub fn card(p: &SegmentProfile, max_traits: usize) -> Card {
         products,
         text,
     }
+}
+
+/// The facts a persona lists: the card's strongest statements in words with their figures, and
+/// the category it over-buys most.
+pub fn card_facts(p: &SegmentProfile, max_traits: usize) -> Vec<String> {
+    let c = card(p, max_traits);
+    let mut out: Vec<String> = c
+        .traits
+        .iter()
+        .take(3)
+        .map(|t| {
+            let mut first = t.meaning.clone();
+            if let Some(ch) = first.get(..1) {
+                first.replace_range(..1, &ch.to_uppercase());
+            }
+            format!(
+                "{first}: {} {} vs {} for everyone",
+                t.plain, t.mean, t.population
+            )
+        })
+        .collect();
+    if let Some(cat) = c.categories.first() {
+        out.push(format!(
+            "{} is {}% of its spend vs {}% for everyone",
+            cat.name, cat.share_pct, cat.population_pct
+        ));
+    }
+    out
 }
 
 /// The `n` segments nearest to `p` (distance between their standardised-difference vectors),
@@ -447,7 +474,7 @@ pub fn neighbours(p: &SegmentProfile, all: &Profiles, n: usize) -> Vec<Neighbour
         .collect()
 }
 
-/// The `n` features on which `other` differs most from `p`, in words ("monetary 812 here vs 430").
+/// The `n` features on which `other` differs most from `p`, in words ("net spend 430 vs 812 here").
 pub fn contrast(p: &SegmentProfile, other: &SegmentProfile, n: usize) -> Vec<String> {
     let mut diffs: Vec<(f64, String)> = p
         .features
@@ -455,13 +482,14 @@ pub fn contrast(p: &SegmentProfile, other: &SegmentProfile, n: usize) -> Vec<Str
         .filter_map(|f| {
             let o = other.features.iter().find(|g| g.name == f.name)?;
             let d = f.std_diff? - o.std_diff?;
+            let term = glossary::term(&f.name, &f.description);
             Some((
                 d,
                 format!(
                     "{} {} vs {} here",
-                    f.name,
-                    fmt_num(o.mean?),
-                    fmt_num(f.mean?)
+                    term.plain,
+                    term.value(o.mean?),
+                    term.value(f.mean?)
                 ),
             ))
         })

@@ -155,20 +155,7 @@ impl RunData {
 
     /// Every category any segment's profile names (for the grounding check).
     pub fn categories(&self) -> Vec<String> {
-        let mut c: Vec<String> = self
-            .profiles
-            .segments
-            .iter()
-            .flat_map(|s| {
-                s.top_categories
-                    .iter()
-                    .map(|c| c.category.clone())
-                    .chain(s.top_products.iter().filter_map(|p| p.category.clone()))
-            })
-            .collect();
-        c.sort();
-        c.dedup();
-        c
+        self.profiles.categories()
     }
 
     /// Feature names profiled (the `feature` tool's choices).

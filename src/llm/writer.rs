@@ -466,6 +466,22 @@ impl Writer<'_> {
     }
 }
 
+/// The retry note for a persona whose name, tagline and summary miss what sets the segment
+/// apart most.
+fn strongest_trait_note(s: &crate::profile::SegmentProfile) -> Option<String> {
+    let f = grounding::strongest_feature(s)?;
+    let term = crate::profile::glossary::term(&f.name, &f.description);
+    let up = f.std_diff.unwrap_or(0.0) > 0.0;
+    Some(format!(
+        "the name, tagline and summary do not say what sets this segment apart most: {} ({} {} \
+         vs {} for everyone); say it in the name",
+        term.meaning(up),
+        term.plain,
+        term.value(f.mean.unwrap_or(f64::NAN)),
+        term.value(f.population_mean.unwrap_or(f64::NAN))
+    ))
+}
+
 fn conv_seed(seed: u64, segment: i32, pass: u32) -> u32 {
     let h = cache::key(&[&seed.to_string(), &segment.to_string(), &pass.to_string()]);
     u32::from_str_radix(&h[..8], 16).unwrap_or(0)
@@ -582,23 +598,14 @@ pub fn write(
         }
         d.tools.extend(steps);
         match Persona::parse(&entry.reply) {
-            Ok(p) => {
-                let mut facts = grounding::facts_of(s, customers, k);
-                let nb = prompt::neighbours(s, &data.profiles, opts.neighbours);
-                let nb_text: String = nb
-                    .iter()
-                    .map(|n| {
-                        format!(
-                            "segment {} {} customers: {}\n",
-                            n.id,
-                            n.size,
-                            n.differences.join("; ")
-                        )
-                    })
-                    .collect();
-                facts.extend(grounding::facts_in_text(&nb_text));
-                facts.extend(grounding::facts_in_text(&d.extra_facts));
+            Ok(mut p) => {
+                let facts =
+                    grounding::facts_for(s, &data.profiles, k, opts.neighbours, &d.extra_facts);
+                // Checked as the model wrote it; the card's statements, true by construction,
+                // join afterwards so they cannot pad the supported share.
+                p.facts.clear();
                 d.grounding = grounding::check(&p, s, &facts, &categories, opts.tolerance);
+                p.facts = prompt::card_facts(s, opts.max_traits);
                 d.persona = Some(p);
                 d.reason = None;
             }
@@ -657,15 +664,31 @@ pub fn write(
         if d.attempts == 0 {
             continue;
         }
+        let names_top = grounding::names_strongest_trait(&d.grounding, s);
         let failures: Vec<String> = match (&d.persona, &d.reason) {
-            (Some(_), _) if d.grounding.fraction < opts.threshold => d
-                .grounding
-                .claims
-                .iter()
-                .filter(|c| !c.supported)
-                .take(6)
-                .map(|c| format!("\"{}\" in {}: {}", c.claim, c.field, c.evidence))
-                .collect(),
+            (Some(_), _) if d.grounding.flagged(opts.threshold) || !names_top => {
+                // Contradictions first: they are what must change.
+                let mut bad: Vec<&grounding::Claim> =
+                    d.grounding.claims.iter().filter(|c| !c.supported).collect();
+                bad.sort_by_key(|c| c.verdict != grounding::Verdict::Contradicted);
+                let mut f: Vec<String> = bad
+                    .iter()
+                    .take(6)
+                    .map(|c| {
+                        format!(
+                            "\"{}\" in {} is {}: {}",
+                            c.claim,
+                            c.field,
+                            c.verdict.word(),
+                            c.evidence
+                        )
+                    })
+                    .collect();
+                if !names_top {
+                    f.extend(strongest_trait_note(s));
+                }
+                f
+            }
             (None, Some(r)) => vec![format!("the reply could not be used: {r}")],
             _ => continue,
         };
@@ -683,7 +706,17 @@ pub fn write(
             d.transcript.push(j.first[j.first.len() - 1].clone());
             evaluate(d, e, s);
             let keep_old = match (&old.0, &d.persona) {
-                (Some(_), Some(_)) => old.1.fraction > d.grounding.fraction,
+                (Some(_), Some(_)) => {
+                    // Fewer contradictions first, then naming the strongest trait, then support.
+                    let rank = |g: &Grounding| {
+                        (
+                            g.contradicted,
+                            !grounding::names_strongest_trait(g, s),
+                            -g.fraction,
+                        )
+                    };
+                    rank(&old.1).partial_cmp(&rank(&d.grounding)) == Some(std::cmp::Ordering::Less)
+                }
                 (Some(_), None) => true,
                 _ => false,
             };
@@ -813,8 +846,14 @@ pub fn write(
                 (p, Origin::Template, notes, g)
             }
         };
-        let flagged = grounding.fraction < opts.threshold;
-        if flagged {
+        let flagged = grounding.flagged(opts.threshold);
+        if grounding.contradicted > 0 {
+            notes.push(format!(
+                "{} claim(s) contradict the data: read them before using this persona",
+                grounding.contradicted
+            ));
+        }
+        if grounding.fraction < opts.threshold {
             notes.push(format!(
                 "grounding {:.0}% is below the threshold of {:.0}%: read the unsupported claims",
                 grounding.fraction * 100.0,

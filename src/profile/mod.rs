@@ -6,6 +6,7 @@
 //! the value-tier and RFM mix; the members closest to the segment centre as representatives; and
 //! a membership rule from a shallow decision tree ([`rule`]).
 
+pub mod glossary;
 mod rule;
 
 use std::collections::BTreeMap;
@@ -145,6 +146,25 @@ pub struct Profiles {
     pub customers: usize,
     pub as_of: String,
     pub segments: Vec<SegmentProfile>,
+}
+
+impl Profiles {
+    /// Every category any segment's profile names (its categories and its products'), sorted.
+    pub fn categories(&self) -> Vec<String> {
+        let mut c: Vec<String> = self
+            .segments
+            .iter()
+            .flat_map(|s| {
+                s.top_categories
+                    .iter()
+                    .map(|c| c.category.clone())
+                    .chain(s.top_products.iter().filter_map(|p| p.category.clone()))
+            })
+            .collect();
+        c.sort();
+        c.dedup();
+        c
+    }
 }
 
 /// Errors building profiles.

@@ -64,11 +64,18 @@ pub fn badge(p: &PersonaRecord) -> String {
     };
     let verdict = if p.flagged {
         "⚠ flagged"
-    } else {
+    } else if g.vouched() {
         "✔ grounded"
+    } else {
+        "? too few claims to check"
+    };
+    let contradicted = if g.contradicted > 0 {
+        format!(", {} contradicted", g.contradicted)
+    } else {
+        String::new()
     };
     format!(
-        "{verdict}: {:.0}% of claims supported ({} of {}){origin}",
+        "{verdict}: {:.0}% of claims supported ({} of {}{contradicted}){origin}",
         g.fraction * 100.0,
         g.supported,
         g.checked

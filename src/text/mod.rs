@@ -568,15 +568,17 @@ pub fn segment_insight(
     }
     let mut all_texts: Vec<&str> = Vec::new();
     let mut all_segs: Vec<Option<usize>> = Vec::new();
+    let mut all_sent: Vec<Option<f64>> = Vec::new();
     for r in &text.reviews {
         all_texts.push(&r.text);
         all_segs.push(seg(r.customer));
+        all_sent.push(Some(r.sentiment));
     }
     for (c, q) in &text.queries {
         all_texts.push(q);
         all_segs.push(seg(*c));
     }
-    let terms = terms::distinguishing(&all_texts, &all_segs, k, 12, 5);
+    let terms = terms::distinguishing(&all_texts, &all_segs, &all_sent, k, 12, 5);
     (0..k)
         .map(|s| {
             let mut r = std::mem::take(&mut ranked[s]);

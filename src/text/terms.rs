@@ -25,6 +25,10 @@ pub struct Term {
     pub z: f64,
     /// Occurrences in the segment's texts.
     pub count: u64,
+    /// Mean sentiment (-1..1) of the segment's reviews that use the term: whether members
+    /// praise or complain about it (None when no review with a sentiment uses it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentiment: Option<f64>,
 }
 
 /// Words and two-word phrases of `text`, lower case, stop words dropped.
@@ -51,28 +55,46 @@ pub fn terms_of(text: &str) -> Vec<String> {
 }
 
 /// Distinguishing terms per segment. `texts[i]` belongs to segment `segment[i]` (`None`: no
-/// segment, e.g. noise); returns `k` lists, strongest first.
+/// segment, e.g. noise) and has sentiment `sentiment[i]` (`None` for searches; missing entries
+/// count as `None`); returns `k` lists, strongest first.
 pub fn distinguishing(
     texts: &[&str],
     segment: &[Option<usize>],
+    sentiment: &[Option<f64>],
     k: usize,
     top: usize,
     min_count: u64,
 ) -> Vec<Vec<Term>> {
     let mut ids: HashMap<String, usize> = HashMap::new();
     let mut counts: Vec<Vec<u64>> = Vec::new();
-    for (t, s) in texts.iter().zip(segment) {
+    // Per term and segment: (sum of sentiment, reviews with one).
+    let mut tone: Vec<Vec<(f64, u32)>> = Vec::new();
+    for (i, (t, s)) in texts.iter().zip(segment).enumerate() {
         let Some(s) = *s else { continue };
         if s >= k {
             continue;
         }
+        let sent = sentiment
+            .get(i)
+            .copied()
+            .flatten()
+            .filter(|x| x.is_finite());
+        let mut seen: Vec<usize> = Vec::new();
         for term in terms_of(t) {
             let next = ids.len();
             let id = *ids.entry(term).or_insert(next);
             if id == counts.len() {
                 counts.push(vec![0; k]);
+                tone.push(vec![(0.0, 0); k]);
             }
             counts[id][s] += 1;
+            if let Some(x) = sent {
+                if !seen.contains(&id) {
+                    seen.push(id);
+                    tone[id][s].0 += x;
+                    tone[id][s].1 += 1;
+                }
+            }
         }
     }
     let mut names = vec![String::new(); ids.len()];
@@ -104,10 +126,12 @@ pub fn distinguishing(
                     let ls = ((ys + aw) / (ns + a0 - ys - aw)).ln();
                     let lr = ((yr + aw) / (nr + a0 - yr - aw)).ln();
                     let var = 1.0 / (ys + aw) + 1.0 / (yr + aw);
+                    let (sum, n) = tone[id][s];
                     Term {
                         term: names[id].clone(),
                         z: (ls - lr) / var.sqrt(),
                         count: c[s],
+                        sentiment: (n > 0).then(|| sum / f64::from(n)),
                     }
                 })
                 .filter(|t| t.z > 1.96)
@@ -159,11 +183,18 @@ mod tests {
             });
             seg.push(Some(i % 2));
         }
-        let terms = distinguishing(&texts, &seg, 2, 5, 3);
+        let sent: Vec<Option<f64>> = (0..60)
+            .map(|i| Some(if i % 2 == 0 { 0.8 } else { -0.5 }))
+            .collect();
+        let terms = distinguishing(&texts, &seg, &sent, 2, 5, 3);
         let first: Vec<&str> = terms[0].iter().map(|t| t.term.as_str()).collect();
         assert!(first.iter().any(|t| t.contains("battery")), "{first:?}");
         assert!(!first.contains(&"great"), "{first:?}");
         let second: Vec<&str> = terms[1].iter().map(|t| t.term.as_str()).collect();
         assert!(second.iter().any(|t| t.contains("fabric")), "{second:?}");
+        // The tone of a term is that of the segment's reviews using it.
+        let near = |t: &Term, x: f64| t.sentiment.is_some_and(|s| (s - x).abs() < 1e-9);
+        assert!(terms[0].iter().all(|t| near(t, 0.8)), "{:?}", terms[0]);
+        assert!(terms[1].iter().all(|t| near(t, -0.5)), "{:?}", terms[1]);
     }
 }

@@ -63,6 +63,8 @@ pub struct RunView {
     pub persona_meta: Option<PersonaMeta>,
     /// The segment whose sub-segments this view lists ([`super::level`]); `None` at the top.
     pub parent: Option<Box<SegmentProfile>>,
+    /// `seglens eval`'s figures, when eval.json was made from the personas shown.
+    pub evaluation: Option<crate::eval::Evaluation>,
 }
 
 impl RunView {
@@ -106,18 +108,26 @@ impl RunView {
             personas: BTreeMap::new(),
             persona_meta: None,
             parent: None,
+            evaluation: None,
         };
         // personas.json is optional: a run without personas still browses.
         if let Ok(b) = std::fs::read(dir.join(PERSONAS)) {
             if let Ok(run) = serde_json::from_slice::<PersonaRun>(&b) {
                 view.set_personas(run);
             }
+            // An evaluation of other personas than these would mislead: it is left out.
+            let sha = crate::util::sha256_hex(&b);
+            view.evaluation = std::fs::read(dir.join(crate::eval::EVAL))
+                .ok()
+                .and_then(|e| serde_json::from_slice::<crate::eval::Evaluation>(&e).ok())
+                .filter(|e| e.personas_sha256 == sha);
         }
         Ok(view)
     }
 
     /// Replaces the personas of the segments `run` covers.
     pub fn set_personas(&mut self, run: PersonaRun) {
+        self.evaluation = None;
         for mut p in run.personas {
             p.normalise_key();
             clean_persona(&mut p);

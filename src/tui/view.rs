@@ -481,7 +481,13 @@ fn badge_span(p: &PersonaRecord, t: &Theme) -> Span<'static> {
     let text = crate::report::personas::badge(p);
     Span::styled(
         format!("[{text}]"),
-        if p.flagged { t.bad() } else { t.good() },
+        if p.flagged {
+            t.bad()
+        } else if p.grounding.vouched() {
+            t.good()
+        } else {
+            t.warn()
+        },
     )
 }
 
@@ -519,6 +525,9 @@ fn draw_persona(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
             transcript_lines(p, &t, &mut l);
         } else {
             persona_lines(p, &t, &mut l);
+            if let Some(e) = &run.evaluation {
+                evaluation_lines(e, &key, &t, &mut l);
+            }
         }
     } else {
         l.push(Line::raw(format!(
@@ -547,6 +556,57 @@ fn draw_persona(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
             .block(block(title, true, &t)),
         area,
     );
+}
+
+/// What `seglens eval` found about this persona and the run.
+fn evaluation_lines(e: &crate::eval::Evaluation, key: &str, t: &Theme, l: &mut Vec<Line<'static>>) {
+    l.push(Line::raw(""));
+    l.push(Line::styled("Evaluation (seglens eval)", t.title()));
+    if let Some(j) = &e.judge {
+        if let Some(s) = j.segments.iter().find(|s| s.key == key) {
+            let style = if s.correct * 2 > s.trials {
+                t.good()
+            } else {
+                t.bad()
+            };
+            let mut text = format!(
+                "• the judge matched this segment to this persona in {} of {} shuffles",
+                s.correct, s.trials
+            );
+            if !s.mistaken_for.is_empty() {
+                let other: Vec<String> = s
+                    .mistaken_for
+                    .iter()
+                    .map(|(k, n)| format!("{k} ({n}x)"))
+                    .collect();
+                text.push_str(&format!("; took it for segment {}", other.join(", ")));
+            }
+            l.push(Line::styled(text, style));
+        }
+        l.push(Line::styled(
+            format!(
+                "• whole run: judge recovery {:.0}% (chance {:.0}%), claims supported {:.0}%",
+                j.accuracy * 100.0,
+                j.chance * 100.0,
+                e.grounding.precision * 100.0
+            ),
+            t.dim(),
+        ));
+    }
+    if let Some(g) = e.grounding.personas.iter().find(|g| g.key == key) {
+        l.push(Line::raw(format!(
+            "• {} of {} claims supported, {} contradicted; {} its strongest trait ({})",
+            g.supported,
+            g.checked,
+            g.contradicted,
+            if g.names_strongest_trait {
+                "names"
+            } else {
+                "does not name"
+            },
+            g.strongest_trait
+        )));
+    }
 }
 
 fn persona_lines(p: &PersonaRecord, t: &Theme, l: &mut Vec<Line<'static>>) {

@@ -22,6 +22,48 @@ use serde::{Deserialize, Serialize};
 use super::persona::Persona;
 use crate::profile::{fmt_num, SegmentProfile};
 
+mod numbers;
+mod words;
+
+use numbers::{matches, numbers, Unit};
+
+/// Fewer checked claims than this and a persona cannot be called grounded, only unflagged.
+pub const MIN_CHECKED: usize = 3;
+
+/// What the data says of one claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// A figure or direction of the segment matches it.
+    Supported,
+    /// The data says otherwise: a wrong figure about what the clause names, the wrong side of
+    /// everyone, a category the segment does not over-buy, a tone its reviews do not have.
+    Contradicted,
+    /// Nothing in the data bears on it either way (a number that matches no figure while the
+    /// clause names nothing, a trait on which the segment is like everyone).
+    #[default]
+    Unverifiable,
+}
+
+impl Verdict {
+    fn of(supported: bool) -> Self {
+        if supported {
+            Self::Supported
+        } else {
+            Self::Contradicted
+        }
+    }
+
+    /// The word shown beside a claim.
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Supported => "supported",
+            Self::Contradicted => "contradicted",
+            Self::Unverifiable => "unverifiable",
+        }
+    }
+}
+
 /// Tolerances of the check.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Tolerance {
@@ -76,6 +118,11 @@ pub struct Claim {
     /// The clause it was found in.
     pub context: String,
     pub supported: bool,
+    #[serde(default)]
+    pub verdict: Verdict,
+    /// The feature the claim is about, when it is about one (comparisons, words, categories).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feature: Option<String>,
     /// The matching figure, or why none matched.
     pub evidence: String,
 }
@@ -85,6 +132,9 @@ pub struct Claim {
 pub struct Grounding {
     pub checked: usize,
     pub supported: usize,
+    /// Claims the data contradicts; any one of them flags the persona.
+    #[serde(default)]
+    pub contradicted: usize,
     /// supported / checked (1 when nothing checkable was said).
     pub fraction: f64,
     pub claims: Vec<Claim>,
@@ -373,6 +423,32 @@ pub fn facts_of(p: &SegmentProfile, customers: usize, k: usize) -> Vec<Fact> {
     f
 }
 
+/// Every figure a persona of `s` may quote: its profile's, its `neighbours` nearest segments'
+/// as the card shows them, and those of tool results (`extra`, one result per line).
+pub fn facts_for(
+    s: &SegmentProfile,
+    profiles: &crate::profile::Profiles,
+    k: usize,
+    neighbours: usize,
+    extra: &str,
+) -> Vec<Fact> {
+    let mut facts = facts_of(s, profiles.customers, k);
+    let nb_text: String = super::prompt::neighbours(s, profiles, neighbours)
+        .iter()
+        .map(|n| {
+            format!(
+                "segment {} {} customers: {}\n",
+                n.id,
+                n.size,
+                n.differences.join("; ")
+            )
+        })
+        .collect();
+    facts.extend(facts_in_text(&nb_text));
+    facts.extend(facts_in_text(extra));
+    facts
+}
+
 /// Figures found in free text (tool results, the card's neighbour lines): each number keyed by
 /// the words of its line.
 pub fn facts_in_text(text: &str) -> Vec<Fact> {
@@ -399,138 +475,6 @@ pub fn facts_in_text(text: &str) -> Vec<Fact> {
         }
     }
     out
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Unit {
-    Plain,
-    Percent,
-    Money,
-    Times,
-}
-
-#[derive(Debug, Clone)]
-struct Number {
-    value: f64,
-    unit: Unit,
-    raw: String,
-}
-
-/// Numbers in a text with their unit: "$1,234.50", "23%", "23 percent", "2.1x", "3 times",
-/// "1.2k". Digits glued to letters ("B2B", "Q4", "3rd"), parts of "24/7" and list markers are
-/// not numbers.
-fn numbers(text: &str) -> Vec<Number> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        if !chars[i].is_ascii_digit() {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        let prev = start.checked_sub(1).map(|j| chars[j]);
-        while i < chars.len()
-            && (chars[i].is_ascii_digit()
-                || ((chars[i] == ',' || chars[i] == '.')
-                    && i + 1 < chars.len()
-                    && chars[i + 1].is_ascii_digit()))
-        {
-            i += 1;
-        }
-        let raw: String = chars[start..i].iter().collect();
-        let next = chars.get(i).copied();
-        let digit_at = |j: Option<usize>| {
-            j.and_then(|j| chars.get(j))
-                .is_some_and(char::is_ascii_digit)
-        };
-        // Dates (2024-07-02) and codes glued with '-' to other digits are not figures.
-        let dated = (prev == Some('-') && digit_at(start.checked_sub(2)))
-            || (next == Some('-') && digit_at(Some(i + 1)));
-        if prev.is_some_and(|c| c.is_alphabetic() || c == '/' || c == '_')
-            || next == Some('/')
-            || dated
-        {
-            continue;
-        }
-        let Ok(mut value) = raw.replace(',', "").parse::<f64>() else {
-            continue;
-        };
-        // "-0.04" and "−0.04" after a space, a bracket or the start are negative figures;
-        // "COVID-19" and ranges such as "3-5" are not.
-        let minus = prev.is_some_and(|c| c == '-' || c == '\u{2212}')
-            && start
-                .checked_sub(2)
-                .map(|j| chars[j])
-                .is_none_or(|c| c.is_whitespace() || "(:=,;[".contains(c));
-        let mut raw = raw;
-        if minus {
-            value = -value;
-            raw.insert(0, '-');
-        }
-        let money = prev.is_some_and(|c| "$€£¥".contains(c));
-        let rest: String = chars[i..].iter().take(9).collect::<String>().to_lowercase();
-        let glued = |n: usize| rest.chars().nth(n).is_some_and(char::is_alphabetic);
-        let mut unit = if money { Unit::Money } else { Unit::Plain };
-        let mut shown = raw.clone();
-        if rest.starts_with('%') {
-            unit = Unit::Percent;
-            shown.push('%');
-            i += 1;
-        } else if rest.starts_with(" percent") || rest.starts_with(" per cent") {
-            unit = Unit::Percent;
-            shown.push_str(" percent");
-        } else if (rest.starts_with('x') || rest.starts_with('×')) && !glued(1) {
-            unit = Unit::Times;
-            shown.push('x');
-            i += 1;
-        } else if rest.starts_with(" times") {
-            unit = Unit::Times;
-            shown.push_str(" times");
-        } else if rest.starts_with('k') && !glued(1) {
-            value *= 1000.0;
-            shown.push('k');
-            i += 1;
-        } else if next.is_some_and(char::is_alphabetic) {
-            // "3rd", "24h", "4th": not figures of the data.
-            continue;
-        }
-        if money {
-            shown.insert(0, prev.unwrap_or('$'));
-        }
-        out.push(Number {
-            value,
-            unit,
-            raw: shown,
-        });
-    }
-    out
-}
-
-fn close(claim: f64, fact: f64, rel: f64, slack: f64) -> bool {
-    (claim - fact).abs() <= (rel * fact.abs()).max(slack)
-}
-
-fn matches(n: &Number, f: &Fact, rel: f64) -> bool {
-    // A figure written to d decimals stands for anything that rounds to it.
-    let decimals = n.raw.split_once('.').map_or(0, |(_, f)| {
-        f.chars().take_while(char::is_ascii_digit).count()
-    });
-    let plain_slack = 0.5 * 10f64.powi(-(decimals.min(6) as i32));
-    match (n.unit, f.kind) {
-        (Unit::Percent, FactKind::Share) => close(n.value, f.value * 100.0, rel, 0.5),
-        (Unit::Percent, FactKind::Value) => {
-            close(n.value, f.value, rel, 0.5)
-                || (f.value.abs() <= 1.0 && close(n.value, f.value * 100.0, rel, 0.5))
-        }
-        (Unit::Percent, FactKind::Ratio) => close(n.value, (f.value - 1.0) * 100.0, rel, 0.5),
-        (Unit::Times, FactKind::Ratio) => close(n.value, f.value, rel, 0.05),
-        (Unit::Times, _) => false,
-        (Unit::Money, FactKind::Value) => close(n.value, f.value, rel, plain_slack),
-        (Unit::Money, _) => false,
-        (Unit::Plain, FactKind::Share) => close(n.value, f.value * 100.0, rel, plain_slack),
-        (Unit::Plain, _) => close(n.value, f.value, rel, plain_slack),
-    }
 }
 
 // "most" and "least" are left out: "most customers" compares nothing.
@@ -646,14 +590,41 @@ pub fn check(
         fields.push((format!("pain_points[{i}]"), s));
     }
     let all: Vec<&Fact> = facts.iter().collect();
+    let terms: &[crate::text::terms::Term] = profile.text.as_ref().map_or(&[], |t| &t.terms);
     let mut claims = Vec::new();
     for (field, text) in fields {
+        let pain_point = field.starts_with("pain_points");
         for clause in clauses(text) {
             let cw = words(&clause);
-            let named: Vec<&Fact> = facts
+            let mut named: Vec<&Fact> = facts
                 .iter()
                 .filter(|f| f.keys.iter().any(|k| cw.contains(k)))
                 .collect();
+            // "high value tier (86%)": a figure next to one tier or RFM name is about that one.
+            let groups = words::named_mix_groups(&clause);
+            if !groups.is_empty() {
+                named.retain(|f| {
+                    let mixed =
+                        f.label.ends_with("value tier share") || f.label.starts_with("RFM ");
+                    !mixed || groups.iter().any(|g| f.label.starts_with(g.as_str()))
+                });
+            }
+            let mut push = |claim: String,
+                            kind: &str,
+                            verdict: Verdict,
+                            evidence: String,
+                            feature: Option<String>| {
+                claims.push(Claim {
+                    field: field.clone(),
+                    claim,
+                    kind: kind.into(),
+                    context: clause.clone(),
+                    supported: verdict == Verdict::Supported,
+                    verdict,
+                    feature,
+                    evidence,
+                });
+            };
             for n in numbers(&clause) {
                 let pool: &[&Fact] = if named.is_empty() { &all } else { &named };
                 let hit = pool.iter().find(|f| matches(&n, f, tol.rel));
@@ -663,25 +634,28 @@ pub fn check(
                     Unit::Times => "multiple",
                     Unit::Plain => "number",
                 };
-                claims.push(Claim {
-                    field: field.clone(),
-                    claim: n.raw.clone(),
-                    kind: kind.into(),
-                    context: clause.clone(),
-                    supported: hit.is_some(),
-                    evidence: match hit {
-                        Some(f) => f.label.clone(),
-                        None => format!(
-                            "no figure of the segment{} within {:.0}%",
-                            if named.is_empty() {
-                                ""
-                            } else {
-                                " about what the clause names"
-                            },
-                            tol.rel * 100.0
-                        ),
-                    },
-                });
+                let verdict = match (hit, named.is_empty()) {
+                    (Some(_), _) => Verdict::Supported,
+                    (None, false) => Verdict::Contradicted,
+                    (None, true) => Verdict::Unverifiable,
+                };
+                let evidence = match hit {
+                    Some(f) => f.label.clone(),
+                    None if named.is_empty() => {
+                        format!("no figure of the segment within {:.0}%", tol.rel * 100.0)
+                    }
+                    None => format!(
+                        "no figure about what the clause names within {:.0}% ({})",
+                        tol.rel * 100.0,
+                        named
+                            .iter()
+                            .take(3)
+                            .map(|f| f.label.as_str())
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ),
+                };
+                push(n.raw.clone(), kind, verdict, evidence, None);
             }
             // "high-end", "low-cost": adjectives, not comparisons with the population.
             let pol = polarity(&words(
@@ -706,21 +680,20 @@ pub fn check(
                     Some(l) => (l > 1.0) != negative,
                     None => negative,
                 };
-                claims.push(Claim {
-                    field: field.clone(),
-                    claim: if negative {
+                push(
+                    if negative {
                         format!("less {cat}")
                     } else {
                         cat.clone()
                     },
-                    kind: "category".into(),
-                    context: clause.clone(),
-                    supported,
-                    evidence: match over {
+                    "category",
+                    Verdict::of(supported),
+                    match over {
                         Some(l) => format!("{cat} lift {l:.2} in this segment"),
                         None => format!("{cat} is not among the categories this segment over-buys"),
                     },
-                });
+                    category_feature(profile, cat),
+                );
             }
             // Comparisons with the population: features named as written first, else the
             // first feature a specific word of the clause points to.
@@ -751,13 +724,11 @@ pub fn check(
                         (Some(md), Some(pmd)) if (md - pmd).abs() > 1e-9 => md > pmd,
                         _ => m > pm,
                     };
-                    claims.push(Claim {
-                        field: field.clone(),
-                        claim: format!("{} {}", if up { "more" } else { "less" }, s.name),
-                        kind: "comparison".into(),
-                        context: clause.clone(),
-                        supported: side == up,
-                        evidence: format!(
+                    push(
+                        format!("{} {}", if up { "more" } else { "less" }, s.name),
+                        "comparison",
+                        Verdict::of(side == up),
+                        format!(
                             "{}: median {} vs population {}, mean {} vs {}",
                             s.name,
                             fmt_num(s.median.unwrap_or(f64::NAN)),
@@ -765,26 +736,46 @@ pub fn check(
                             fmt_num(m),
                             fmt_num(pm)
                         ),
-                    });
+                        Some(s.name.clone()),
+                    );
                 }
+            }
+            // Marketer's words ("budget-conscious", "lapsed", "premium") and what members say.
+            for w in words::concept_claims(&clause, profile) {
+                push(w.claim, "word", w.verdict, w.evidence, Some(w.feature));
+            }
+            for w in words::topic_claims(&clause, terms, pain_point) {
+                push(w.claim, "review topic", w.verdict, w.evidence, None);
             }
         }
     }
     let checked = claims.len();
-    let supported = claims.iter().filter(|c| c.supported).count();
+    let supported = claims
+        .iter()
+        .filter(|c| c.verdict == Verdict::Supported)
+        .count();
+    let contradicted = claims
+        .iter()
+        .filter(|c| c.verdict == Verdict::Contradicted)
+        .count();
     let unsupported = claims
         .iter()
-        .filter(|c| !c.supported)
+        .filter(|c| c.verdict != Verdict::Supported)
         .map(|c| {
             format!(
-                "\"{}\" in {} (\"{}\"): {}",
-                c.claim, c.field, c.context, c.evidence
+                "\"{}\" in {} (\"{}\"), {}: {}",
+                c.claim,
+                c.field,
+                c.context,
+                c.verdict.word(),
+                c.evidence
             )
         })
         .collect();
     Grounding {
         checked,
         supported,
+        contradicted,
         fraction: if checked == 0 {
             1.0
         } else {
@@ -792,6 +783,61 @@ pub fn check(
         },
         claims,
         unsupported,
+    }
+}
+
+/// The `cat_share_*` feature of a category, found by the name its description quotes.
+fn category_feature(profile: &SegmentProfile, category: &str) -> Option<String> {
+    profile
+        .features
+        .iter()
+        .find(|f| {
+            f.name.starts_with("cat_share_")
+                && f.description
+                    .to_lowercase()
+                    .contains(&format!("'{}'", category.to_lowercase()))
+        })
+        .map(|f| f.name.clone())
+}
+
+/// The feature that sets the segment apart most (largest |standardised difference|), the one
+/// its name should speak of.
+pub fn strongest_feature(profile: &SegmentProfile) -> Option<&crate::profile::FeatureStat> {
+    profile
+        .features
+        .iter()
+        .filter(|f| f.std_diff.is_some_and(f64::is_finite) && f.name != "has_text")
+        .max_by(|a, b| {
+            let (x, y) = (
+                a.std_diff.unwrap_or(0.0).abs(),
+                b.std_diff.unwrap_or(0.0).abs(),
+            );
+            x.total_cmp(&y).then_with(|| b.name.cmp(&a.name))
+        })
+}
+
+/// Whether the persona's name, tagline or summary makes a supported claim about the segment's
+/// strongest feature (its direction in words, a comparison, or its category).
+pub fn names_strongest_trait(g: &Grounding, profile: &SegmentProfile) -> bool {
+    let Some(top) = strongest_feature(profile) else {
+        return true;
+    };
+    g.claims.iter().any(|c| {
+        c.verdict == Verdict::Supported
+            && ["name", "tagline", "summary"].contains(&c.field.as_str())
+            && c.feature.as_deref() == Some(top.name.as_str())
+    })
+}
+
+impl Grounding {
+    /// Whether the persona must be flagged: any contradicted claim, or too few supported.
+    pub fn flagged(&self, threshold: f64) -> bool {
+        self.contradicted > 0 || self.fraction < threshold
+    }
+
+    /// Whether enough claims were checked for an unflagged persona to be called grounded.
+    pub fn vouched(&self) -> bool {
+        self.checked >= MIN_CHECKED
     }
 }
 
@@ -929,10 +975,24 @@ mod tests {
         assert_eq!((g.checked, g.supported), (2, 0), "{:#?}", g.claims);
         let g = run("They rarely buy fashion.");
         assert_eq!((g.checked, g.supported), (1, 1), "{:#?}", g.claims);
-        // Compound adjectives and loose words are not comparisons.
+        // Compound adjectives are not comparisons, but they are words with a meaning: this
+        // segment spends more (high-value holds) and buys on discount (high-end does not).
         let g =
             run("A high-value crowd that likes high-end gadgets and is more likely to purchase.");
-        assert_eq!(g.checked, 0, "{:#?}", g.claims);
+        let v: Vec<(&str, Verdict)> = g
+            .claims
+            .iter()
+            .map(|c| (c.claim.as_str(), c.verdict))
+            .collect();
+        assert_eq!(
+            v,
+            vec![
+                ("high value", Verdict::Supported),
+                ("high end", Verdict::Contradicted)
+            ],
+            "{:#?}",
+            g.claims
+        );
         // A feature named as written is the one checked.
         let g = run("discount_share (share of order lines with a discount): 0.42 vs 0.18, higher");
         assert_eq!((g.checked, g.supported), (3, 3), "{:#?}", g.claims);
@@ -1002,6 +1062,29 @@ mod tests {
         );
         assert!(g.checked >= 4, "{:#?}", g.claims);
         assert_eq!(g.supported, g.checked, "{:#?}", g.unsupported);
+    }
+
+    #[test]
+    fn a_figure_next_to_a_tier_name_is_about_that_tier() {
+        let mut p = profile();
+        p.value_tiers = [("high".to_string(), 0.05), ("low".to_string(), 0.86)]
+            .into_iter()
+            .collect();
+        let facts = facts_of(&p, 20000, 7);
+        let check_one = |text: &str| check(&persona(text), &p, &facts, &[], Tolerance::default());
+        let g = check_one("Most are in the high value tier (86.0%).");
+        assert_eq!(g.contradicted, 1, "{:#?}", g.claims);
+        let g = check_one("Most are in the low value tier (86.0%).");
+        assert_eq!((g.contradicted, g.supported), (0, 1), "{:#?}", g.claims);
+        assert!(g.flagged(0.0) == (g.contradicted > 0));
+    }
+
+    #[test]
+    fn a_wrong_direction_word_contradicts_even_with_the_right_number() {
+        let g = run("A low-spend segment with a monetary spend of 812, higher than everyone else.");
+        assert!(g.contradicted >= 1, "{:#?}", g.claims);
+        assert!(g.supported >= 1, "{:#?}", g.claims);
+        assert!(g.flagged(0.5));
     }
 
     #[test]

@@ -141,6 +141,43 @@ pub fn agreement(run: &Path, truth: &Path, merge: &[Vec<String>]) -> Result<Agre
     })
 }
 
+/// Normalised mutual information (arithmetic-mean normalisation) of a contingency table:
+/// 1 when the partitions agree, 0 when independent.
+pub fn nmi(counts: &[Vec<usize>]) -> f64 {
+    let n: f64 = counts.iter().flatten().sum::<usize>() as f64;
+    if n == 0.0 {
+        return 0.0;
+    }
+    let rows: Vec<f64> = counts
+        .iter()
+        .map(|r| r.iter().sum::<usize>() as f64)
+        .collect();
+    let cols: Vec<f64> = (0..counts.first().map_or(0, Vec::len))
+        .map(|j| counts.iter().map(|r| r[j]).sum::<usize>() as f64)
+        .collect();
+    let h = |v: &[f64]| -> f64 {
+        v.iter()
+            .filter(|&&x| x > 0.0)
+            .map(|&x| -(x / n) * (x / n).ln())
+            .sum()
+    };
+    let mut mi = 0.0;
+    for (i, r) in counts.iter().enumerate() {
+        for (j, &c) in r.iter().enumerate() {
+            if c > 0 {
+                let p = c as f64 / n;
+                mi += p * (p / ((rows[i] / n) * (cols[j] / n))).ln();
+            }
+        }
+    }
+    let denom = (h(&rows) + h(&cols)) / 2.0;
+    if denom <= 0.0 {
+        1.0
+    } else {
+        (mi / denom).clamp(0.0, 1.0)
+    }
+}
+
 fn read_pairs(path: &Path, value: &str) -> Result<(Vec<String>, Vec<String>), EvalError> {
     let err = |e: PolarsError| EvalError::Read {
         path: path.display().to_string(),
@@ -171,4 +208,17 @@ fn read_pairs(path: &Path, value: &str) -> Result<(Vec<String>, Vec<String>), Ev
             .collect())
     };
     Ok((col("customer_id")?, col(value)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nmi_is_one_for_the_same_partition_and_zero_for_independent_ones() {
+        assert!((nmi(&[vec![5, 0], vec![0, 7]]) - 1.0).abs() < 1e-12);
+        assert!(nmi(&[vec![5, 5], vec![5, 5]]).abs() < 1e-12);
+        let partial = nmi(&[vec![8, 2], vec![1, 9]]);
+        assert!(partial > 0.2 && partial < 0.8, "{partial}");
+    }
 }
