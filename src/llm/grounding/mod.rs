@@ -398,10 +398,12 @@ pub fn facts_of(p: &SegmentProfile, customers: usize, k: usize) -> Vec<Fact> {
         ));
     }
     if let Some(t) = &p.text {
-        let keys: Vec<String> = ["review", "wrote", "search", "text", "write", "comment"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let keys: Vec<String> = [
+            "review", "wrote", "written", "search", "searched", "text", "write", "comment",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         f.push(Fact::new(
             t.share_with_text,
             FactKind::Share,
@@ -477,17 +479,15 @@ pub fn facts_in_text(text: &str) -> Vec<Fact> {
     out
 }
 
-// "most" and "least" are left out: "most customers" compares nothing.
-const MORE: [&str; 13] = [
+// "most" and "least" are left out: "most customers" compares nothing. Frequency adverbs
+// ("often", "frequently") are not comparisons either: the vocabulary reads them as frequency.
+const MORE: [&str; 10] = [
     "more",
     "higher",
     "above",
     "greater",
     "larger",
     "bigger",
-    "frequent",
-    "frequently",
-    "often",
     "heavy",
     "heavier",
     "high",
@@ -602,13 +602,14 @@ pub fn check(
                 .collect();
             // "high value tier (86%)": a figure next to one tier or RFM name is about that one.
             let groups = words::named_mix_groups(&clause);
-            if !groups.is_empty() {
-                named.retain(|f| {
-                    let mixed =
-                        f.label.ends_with("value tier share") || f.label.starts_with("RFM ");
-                    !mixed || groups.iter().any(|g| f.label.starts_with(g.as_str()))
-                });
-            }
+            let tiers_named = groups.iter().any(|g| g.ends_with("value tier"));
+            let rfm_named = groups.iter().any(|g| g.starts_with("RFM "));
+            named.retain(|f| {
+                let tier = f.label.ends_with("value tier share");
+                let rfm = f.label.starts_with("RFM ");
+                let scoped = (tier && tiers_named) || (rfm && rfm_named);
+                !scoped || groups.iter().any(|g| f.label.starts_with(g.as_str()))
+            });
             let mut push = |claim: String,
                             kind: &str,
                             verdict: Verdict,
@@ -675,7 +676,12 @@ pub fn check(
                     .iter()
                     .find(|c| c.category.eq_ignore_ascii_case(cat))
                     .map(|c| c.lift);
-                let negative = pol == Some(false);
+                // "less fashion", "not as interested in home items".
+                let at = cw
+                    .windows(cat_words.len())
+                    .position(|w| w == cat_words.as_slice())
+                    .unwrap_or(0);
+                let negative = pol == Some(false) || words::category_negated(&cw, at);
                 let supported = match over {
                     Some(l) => (l > 1.0) != negative,
                     None => negative,
@@ -702,7 +708,14 @@ pub fn check(
                 let mut picked: Vec<&crate::profile::FeatureStat> = profile
                     .features
                     .iter()
-                    .filter(|s| lower.contains(&s.name.to_lowercase()))
+                    .filter(|s| {
+                        // Plain names of one word ("orders", "searches") are too loose.
+                        let plain = crate::profile::glossary::term(&s.name, &s.description)
+                            .plain
+                            .to_lowercase();
+                        lower.contains(&s.name.to_lowercase())
+                            || (plain.contains(' ') && lower.contains(&plain))
+                    })
                     .take(2)
                     .collect();
                 if picked.is_empty() {
@@ -741,10 +754,11 @@ pub fn check(
                 }
             }
             // Marketer's words ("budget-conscious", "lapsed", "premium") and what members say.
-            for w in words::concept_claims(&clause, profile) {
+            let category_named = categories.iter().any(|c| contains_phrase(&cw, &words(c)));
+            for w in words::concept_claims(&clause, profile, pain_point, category_named) {
                 push(w.claim, "word", w.verdict, w.evidence, Some(w.feature));
             }
-            for w in words::topic_claims(&clause, terms, pain_point) {
+            for w in words::topic_claims(&clause, terms, categories, pain_point) {
                 push(w.claim, "review topic", w.verdict, w.evidence, None);
             }
         }

@@ -121,9 +121,9 @@ pub(super) fn matches(n: &Number, f: &Fact, rel: f64) -> bool {
     let plain_slack = 0.5 * 10f64.powi(-(decimals.min(6) as i32));
     match (n.unit, f.kind) {
         (Unit::Percent, FactKind::Share) => close(n.value, f.value * 100.0, rel, 0.5),
+        // A percentage is a share: "37.3%" does not quote a mean of 37.3 views.
         (Unit::Percent, FactKind::Value) => {
-            close(n.value, f.value, rel, 0.5)
-                || (f.value.abs() <= 1.0 && close(n.value, f.value * 100.0, rel, 0.5))
+            f.value.abs() <= 1.0 && close(n.value, f.value * 100.0, rel, 0.5)
         }
         (Unit::Percent, FactKind::Ratio) => close(n.value, (f.value - 1.0) * 100.0, rel, 0.5),
         (Unit::Times, FactKind::Ratio) => close(n.value, f.value, rel, 0.05),

@@ -80,7 +80,11 @@ const CONCEPTS: &[Concept] = &[
             "budget conscious",
             "budget minded",
             "budget friendly",
-            "budget",
+            "on a budget",
+            "tight budget",
+            "limited budget",
+            "budget shopper",
+            "budget buyer",
             "bargain",
             "deal seeker",
             "deal hunter",
@@ -103,6 +107,12 @@ const CONCEPTS: &[Concept] = &[
             "saving",
             "save money",
             "cost conscious",
+            "affordable",
+            "cheaper",
+            "compare price",
+            "comparing price",
+            "price comparison",
+            "too expensive",
         ],
         features: DISCOUNT_UP,
     },
@@ -126,6 +136,14 @@ const CONCEPTS: &[Concept] = &[
             "rarely order",
         ],
         features: INFREQUENT,
+    },
+    Concept {
+        phrases: &["loyal to"],
+        features: &[
+            ("top_brand_share", true),
+            ("frequency", true),
+            ("orders_per_month", true),
+        ],
     },
     Concept {
         phrases: &[
@@ -382,6 +400,16 @@ fn negated(w: &[String], at: usize) -> bool {
     w[from..at].iter().any(|x| NEGATORS.contains(&x.as_str()))
 }
 
+/// Whether a category named at `at` is said to be bought less ("not as interested in home",
+/// "rarely buy toys"); "lack of fashion knowledge" is no claim about fashion purchases.
+pub(super) fn category_negated(w: &[String], at: usize) -> bool {
+    const NOT: [&str; 8] = [
+        "not", "never", "no", "rarely", "seldom", "hardly", "less", "fewer",
+    ];
+    let from = at.saturating_sub(4);
+    w[from..at].iter().any(|x| NOT.contains(&x.as_str()))
+}
+
 fn feature_sd<'a>(
     profile: &'a SegmentProfile,
     pattern: &str,
@@ -440,7 +468,16 @@ fn judge(
 }
 
 /// Word claims of one clause about the segment's behaviour.
-pub(super) fn concept_claims(clause: &str, profile: &SegmentProfile) -> Vec<WordClaim> {
+/// In a pain point, words of feeling ("frustrated") describe the pain, not the segment's
+/// reviews: only [`topic_claims`] reads them there.
+/// `category_named`: the clause names a category, so frequency words ("buys fashion more
+/// frequently") speak of that category, which the category check reads, not of orders.
+pub(super) fn concept_claims(
+    clause: &str,
+    profile: &SegmentProfile,
+    pain_point: bool,
+    category_named: bool,
+) -> Vec<WordClaim> {
     let w = words(clause);
     let mut used = vec![false; w.len()];
     let mut out: Vec<(usize, WordClaim)> = Vec::new();
@@ -461,6 +498,14 @@ pub(super) fn concept_claims(clause: &str, profile: &SegmentProfile) -> Vec<Word
             used[at..at + ph.len()].iter_mut().for_each(|u| *u = true);
             // A phrase that already says "not" carries its own direction.
             let flip = !raw.starts_with("not ") && negated(&w, at);
+            let feeling = concept.features.iter().any(|f| f.0 == "mean_sentiment");
+            if feeling && pain_point {
+                continue;
+            }
+            let adverb = ["frequently", "regularly", "occasionally"].contains(&raw);
+            if adverb && category_named {
+                continue;
+            }
             let Some((verdict, evidence, feature)) = judge(profile, concept.features, flip) else {
                 continue;
             };
@@ -499,6 +544,16 @@ pub(super) fn named_mix_groups(clause: &str) -> Vec<String> {
             out.push(format!("{tier} value tier"));
         }
     }
+    // "high value tier 49%, mid 36%, low 15%": once one tier is named, the others in the
+    // clause are named too.
+    if !out.is_empty() {
+        for tier in ["high", "mid", "low"] {
+            let g = format!("{tier} value tier");
+            if w.contains(&stem(tier)) && !out.contains(&g) {
+                out.push(g);
+            }
+        }
+    }
     let lower = clause.to_lowercase();
     let says_rfm = lower.contains("rfm");
     for rfm in crate::features::RFM_SEGMENTS {
@@ -514,7 +569,8 @@ pub(super) fn named_mix_groups(clause: &str) -> Vec<String> {
     out
 }
 
-const NEGATIVE_CUES: [&str; 24] = [
+const NEGATIVE_CUES: [&str; 25] = [
+    "inconsisten",
     "frustrat",
     "disappoint",
     "complain",
@@ -563,12 +619,14 @@ fn cue(w: &str, cues: &[&str]) -> bool {
     cues.iter().any(|c| w.starts_with(c))
 }
 
-/// The sentiment a clause expresses: negative in a pain point, otherwise by its cue words.
+/// The sentiment a clause expresses, by its cue words; a pain point with a cue word is a
+/// complaint. A pain point without one ("finding books on eco-friendly platforms") states a
+/// need, not what members say, and is not read.
 fn clause_tone(w: &[String], pain_point: bool) -> Option<bool> {
     let neg = w.iter().filter(|x| cue(x, &NEGATIVE_CUES)).count();
     let pos = w.iter().filter(|x| cue(x, &POSITIVE_CUES)).count();
     if pain_point {
-        return Some(false);
+        return (neg > 0).then_some(false);
     }
     match neg.cmp(&pos) {
         std::cmp::Ordering::Greater => Some(false),
@@ -577,13 +635,24 @@ fn clause_tone(w: &[String], pain_point: bool) -> Option<bool> {
     }
 }
 
+/// Words too general to be what a review is about.
+const GENERIC_TOPICS: [&str; 12] = [
+    "product", "item", "brand", "choice", "option", "thing", "order", "time", "really", "good",
+    "well", "just",
+];
+
 /// How clearly a term's reviews must lean to count as praise or complaint.
 const TERM_TONE: f64 = 0.3;
 
 /// Claims about what members say: a clause that speaks of a topic among the segment's
 /// distinguishing terms with a tone (a pain point is negative) is checked against the sentiment
 /// of the segment's reviews that use the term.
-pub(super) fn topic_claims(clause: &str, terms: &[Term], pain_point: bool) -> Vec<WordClaim> {
+pub(super) fn topic_claims(
+    clause: &str,
+    terms: &[Term],
+    categories: &[String],
+    pain_point: bool,
+) -> Vec<WordClaim> {
     let w = words(clause);
     let Some(positive) = clause_tone(&w, pain_point) else {
         return Vec::new();
@@ -593,10 +662,14 @@ pub(super) fn topic_claims(clause: &str, terms: &[Term], pain_point: bool) -> Ve
         let Some(s) = t.sentiment else { continue };
         let tw = words(&t.term);
         // Topic words only: a cue word ("fast", "love") is the tone, not the topic.
+        // Generic words and category names are no topic of their own (the category check
+        // reads categories).
         let topic: Vec<&String> = tw
             .iter()
             .filter(|x| x.chars().count() >= 4)
             .filter(|x| !cue(x, &NEGATIVE_CUES) && !cue(x, &POSITIVE_CUES))
+            .filter(|x| !GENERIC_TOPICS.contains(&x.as_str()))
+            .filter(|x| !categories.iter().any(|c| words(c).contains(x)))
             .collect();
         if topic.is_empty() || !topic.iter().all(|x| w.contains(x)) {
             continue;
@@ -662,7 +735,7 @@ mod tests {
     }
 
     fn verdicts(clause: &str, p: &SegmentProfile) -> Vec<(String, Verdict)> {
-        concept_claims(clause, p)
+        concept_claims(clause, p, false, false)
             .into_iter()
             .map(|c| (c.claim, c.verdict))
             .collect()
@@ -753,11 +826,11 @@ mod tests {
             count: 300,
             sentiment: Some(0.8),
         }];
-        let c = topic_claims("Frustrated by slow delivery", &terms, true);
+        let c = topic_claims("Frustrated by slow delivery", &terms, &[], true);
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].verdict, Verdict::Contradicted);
-        let c = topic_claims("They love the quick delivery", &terms, false);
+        let c = topic_claims("They love the quick delivery", &terms, &[], false);
         assert_eq!(c[0].verdict, Verdict::Supported);
-        assert!(topic_claims("They buy shoes", &terms, false).is_empty());
+        assert!(topic_claims("They buy shoes", &terms, &[], false).is_empty());
     }
 }
