@@ -666,7 +666,10 @@ pub fn write(
         }
         let names_top = grounding::names_strongest_trait(&d.grounding, s);
         let failures: Vec<String> = match (&d.persona, &d.reason) {
-            (Some(_), _) if d.grounding.flagged(opts.threshold) || !names_top => {
+            // `llm.grounding_threshold = 0` turns the rewrite off (flagging stays).
+            (Some(_), _)
+                if opts.threshold > 0.0 && (d.grounding.flagged(opts.threshold) || !names_top) =>
+            {
                 // Contradictions first: they are what must change.
                 let mut bad: Vec<&grounding::Claim> =
                     d.grounding.claims.iter().filter(|c| !c.supported).collect();
