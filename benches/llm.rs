@@ -37,6 +37,7 @@ impl Conversation for Probe {
                 // A hundred short words at least: more than the cap, so replies run to it.
                 grammar: r#"root ::= ([a-z]{1,6} " "){100}"#.into(),
                 max_tokens: TOKENS,
+                score: Vec::new(),
             },
         ))
     }

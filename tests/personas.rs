@@ -3,8 +3,8 @@
 //! fallback and the command-line contract.
 //!
 //! The 135M model fills every string to its maximum length, so generation is what these tests
-//! spend their time on: most runs skip the grounding retry (`FAST`), and only the first test
-//! exercises retries and tools.
+//! spend their time on: most runs skip the grounding retry and the name vote (`FAST`), and only
+//! the first test exercises retries, tools and the vote.
 
 mod common;
 
@@ -16,8 +16,8 @@ use serde_json::Value;
 
 const MODEL: &str = "smollm2-135m";
 
-/// A config without grounding retries or tool calls: one generation per persona.
-const FAST: &str = "[llm]\ngrounding_threshold = 0.0\ntools = false\n";
+/// A config without grounding retries, tool calls or the name vote: one generation per persona.
+const FAST: &str = "[llm]\ngrounding_threshold = 0.0\ntools = false\nname_vote = false\n";
 /// Retries on, at most two tool calls per persona.
 const FULL: &str = "[llm]\nmax_tool_calls = 2\n";
 
@@ -167,6 +167,12 @@ fn model_personas_parse_are_distinct_reproducible_and_cached() {
         assert_eq!(p["origin"], "model", "{p}");
         assert_eq!(p["written_by"], "model-written");
         assert!(!p["transcript"].as_array().unwrap().is_empty());
+        // Pass 4 ran: every persona says how its name fared in the vote.
+        let notes = p["notes"].to_string();
+        assert!(
+            notes.contains("by vote") || notes.contains("no candidate name"),
+            "{notes}"
+        );
     }
     assert_schema(&first);
     assert_distinct(&first);
@@ -524,15 +530,25 @@ fn eval_measures_judge_recovery_grounding_and_truth() {
     let e = eval(&run);
     let j = &e["judge"];
     assert_eq!(j["model"], MODEL, "{e}");
-    let trials: u64 = j["segments"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["trials"].as_u64().unwrap())
-        .sum();
-    assert_eq!(trials, 3 * 2, "{j}");
+    assert_eq!(j["method"], "pairs", "{j}");
+    let trials = |j: &Value| -> u64 {
+        j["segments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["trials"].as_u64().unwrap())
+            .sum()
+    };
+    // Pairs: one pick per segment, from each card against each persona.
+    assert_eq!(trials(j), 3, "{j}");
     let acc = j["accuracy"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&acc));
+    assert!(
+        j["ceiling"]
+            .as_f64()
+            .is_some_and(|c| (0.0..=1.0).contains(&c)),
+        "{j}"
+    );
     assert!((j["chance"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-9);
     let g = &e["grounding"];
     assert!(g["checked"].as_u64().unwrap() > 0, "{g}");
@@ -558,4 +574,39 @@ fn eval_measures_judge_recovery_grounding_and_truth() {
     assert_eq!(strip(eval(&run)), strip(e));
     let md = std::fs::read_to_string(run.join("report.md")).unwrap();
     assert_eq!(md.matches("## Evaluation").count(), 1);
+
+    // The list method: `--shuffles` orders per segment, and where the picks were shown.
+    let _one = model_lock();
+    let out = seglens()
+        .args([
+            "eval",
+            "--judge",
+            MODEL,
+            "--method",
+            "list",
+            "--shuffles",
+            "2",
+            "--no-ceiling",
+            "--no-similarity",
+            "--json",
+            "--run",
+        ])
+        .arg(&run)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let l: Value = serde_json::from_slice(&out).unwrap();
+    let j = &l["judge"];
+    assert_eq!(j["method"], "list", "{j}");
+    assert_eq!(trials(j), 3 * 2, "{j}");
+    let shown: u64 = j["positions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    assert_eq!(shown + j["unusable"].as_u64().unwrap(), 6, "{j}");
+    assert!(j["ceiling"].is_null(), "{j}");
 }

@@ -564,6 +564,7 @@ fn smollm_options(cache: &Path) -> seglens::llm::writer::PersonaOptions {
         segments: None,
         max_traits: 6,
         neighbours: 2,
+        name_vote: false,
         cancel: None,
     }
 }

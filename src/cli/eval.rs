@@ -19,7 +19,11 @@ pub(super) struct EvalArgs {
     /// model of [llm]); "none" skips judge recovery.
     #[arg(long, value_name = "NAME|PATH")]
     judge: Option<String>,
-    /// Shuffles of the persona list per segment.
+    /// How the judge is asked: "pairs" (each card against each persona, yes or no; no order to
+    /// favour) or "list" (every persona in a shuffled list, pick one number).
+    #[arg(long, default_value = "pairs", value_parser = ["pairs", "list"])]
+    method: String,
+    /// Shuffles of the persona list per segment (with --method list).
     #[arg(long, value_name = "N", default_value_t = 3)]
     shuffles: usize,
     /// Seed of the shuffles (default: the run's seed).
@@ -31,6 +35,10 @@ pub(super) struct EvalArgs {
     /// Skip the summaries' similarity (it loads the sentence model).
     #[arg(long)]
     no_similarity: bool,
+    /// Skip the judge's ceiling (the same trials with plain segment descriptions in place of the
+    /// personas; it doubles the judge's time).
+    #[arg(long)]
+    no_ceiling: bool,
     /// Print eval.json instead of the summary.
     #[arg(long)]
     json: bool,
@@ -67,6 +75,9 @@ pub(super) fn eval(args: EvalArgs, quiet: bool) -> anyhow::Result<()> {
         neighbours: l.neighbours,
         threshold: l.grounding_threshold,
         tolerance: crate::llm::grounding::Tolerance { rel: l.tolerance },
+        ceiling: !args.no_ceiling,
+        method: crate::eval::judge::Method::parse(&args.method)
+            .unwrap_or(crate::eval::judge::Method::Pairs),
         embed: (!args.no_similarity).then(|| config.text.embed_options()),
     };
     let reporter = Reporter::new(quiet);

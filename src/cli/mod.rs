@@ -537,6 +537,7 @@ fn persona_options(
         segments: args.segments.clone(),
         max_traits: l.max_traits,
         neighbours: l.neighbours,
+        name_vote: l.name_vote,
         cancel: None,
     })
 }

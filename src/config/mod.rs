@@ -327,6 +327,7 @@ pub struct LlmConfig {
     pub tolerance: f64,
     pub max_traits: usize,
     pub neighbours: usize,
+    pub name_vote: bool,
     /// Empty = the built-in templates.
     pub prompts_dir: String,
     pub cache: bool,

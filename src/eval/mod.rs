@@ -41,6 +41,9 @@ pub struct JudgeSegment {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JudgeScore {
     pub model: String,
+    /// How the judge was asked ([`judge::Method`]).
+    #[serde(default = "list_method")]
+    pub method: judge::Method,
     pub shuffles: usize,
     /// Correct picks / trials.
     pub accuracy: f64,
@@ -51,7 +54,32 @@ pub struct JudgeScore {
     pub segments: Vec<JudgeSegment>,
     /// The most frequent confusions: (segment, persona picked instead, times).
     pub confusions: Vec<Confusion>,
+    /// Picks per shown position (1st, 2nd, ...) over all trials: a judge that reads the list
+    /// picks every position about equally often; one that favours a position is guessing.
+    #[serde(default)]
+    pub positions: Vec<usize>,
+    /// The judge's own ceiling: its accuracy on the same trials when each persona is replaced
+    /// by its segment's plain description (what a perfect persona would say). Recovery is only
+    /// as informative as this is high.
+    #[serde(default)]
+    pub ceiling: Option<f64>,
     pub wall_s: f64,
+}
+
+/// Picks per shown position: `picks[t]` is a persona index, found in `trials[t].order`.
+pub fn positions(trials: &[judge::Trial], picks: &[Option<usize>]) -> Vec<usize> {
+    let k = trials.first().map_or(0, |t| t.order.len());
+    let mut out = vec![0; k];
+    for (t, p) in trials.iter().zip(picks) {
+        if let Some(at) = p.and_then(|p| t.order.iter().position(|&o| o == p)) {
+            out[at] += 1;
+        }
+    }
+    out
+}
+
+fn list_method() -> judge::Method {
+    judge::Method::List
 }
 
 /// A confusion of the judge: (segment, persona picked instead, times).
@@ -253,11 +281,17 @@ pub fn markdown(e: &Evaluation) -> String {
         (Some(j), _) => {
             let _ = writeln!(
                 out,
-                "- **Judge recovery**: {:.0}% of {} trials ({} shuffles per segment, judge {}); \
-                 chance is {:.0}%.{}",
+                "- **Judge recovery**: {:.0}% of {} trials ({}, judge {}); chance is {:.0}%.{}",
                 j.accuracy * 100.0,
                 j.segments.iter().map(|s| s.trials).sum::<usize>(),
-                j.shuffles,
+                match j.method {
+                    judge::Method::Pairs => {
+                        "each card against each persona, yes or no, margins centred per persona"
+                            .to_string()
+                    }
+                    judge::Method::List =>
+                        format!("a shuffled list, {} orders per segment", j.shuffles),
+                },
                 j.model,
                 j.chance * 100.0,
                 if j.unusable > 0 {
@@ -266,6 +300,30 @@ pub fn markdown(e: &Evaluation) -> String {
                     String::new()
                 }
             );
+            if let Some(c) = j.ceiling {
+                let _ = writeln!(
+                    out,
+                    "  - the judge's ceiling (plain descriptions of the segments in place of the \
+                     personas): {:.0}%{}",
+                    c * 100.0,
+                    if c < 2.0 * j.chance {
+                        "; this judge barely reads the list, so recovery says little here"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            if !j.positions.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "  - picks by shown position: {}",
+                    j.positions
+                        .iter()
+                        .map(|n| n.to_string())
+                        .collect::<Vec<_>>()
+                        .join(" / ")
+                );
+            }
             for s in &j.segments {
                 let _ = writeln!(
                     out,
@@ -396,6 +454,23 @@ mod tests {
         let none = vec![None; t.len()];
         let (acc, unusable, _, _) = judge_score(&t, &none, &keys(3), &keys(3));
         assert_eq!((acc, unusable), (0.0, 6));
+    }
+
+    #[test]
+    fn positions_count_where_the_pick_was_shown() {
+        let t = vec![
+            judge::Trial {
+                segment: 0,
+                order: vec![2, 0, 1],
+            },
+            judge::Trial {
+                segment: 1,
+                order: vec![1, 2, 0],
+            },
+        ];
+        // Persona 2 was shown first in trial 0; persona 0 shown third in trial 1.
+        assert_eq!(positions(&t, &[Some(2), Some(0)]), vec![1, 0, 1]);
+        assert_eq!(positions(&t, &[None, Some(1)]), vec![1, 0, 0]);
     }
 
     #[test]

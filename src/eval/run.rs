@@ -20,6 +20,7 @@ pub struct EvalOptions {
     pub truth: Option<PathBuf>,
     /// Judge model (manifest name or GGUF path); empty skips judge recovery.
     pub judge: String,
+    pub method: judge::Method,
     pub shuffles: usize,
     pub seed: u64,
     pub threads: usize,
@@ -30,6 +31,9 @@ pub struct EvalOptions {
     pub neighbours: usize,
     pub threshold: f64,
     pub tolerance: crate::llm::grounding::Tolerance,
+    /// Also judge the segments' plain descriptions in place of the personas (the judge's
+    /// ceiling: twice the judge time).
+    pub ceiling: bool,
     /// The sentence model for distinctiveness; `None` skips it.
     pub embed: Option<crate::embed::EmbedOptions>,
 }
@@ -184,41 +188,103 @@ fn judge_recovery(
     )
     .map_err(|e| e.to_string())?;
     let mut cards = Vec::with_capacity(personas.len());
+    let mut plain = Vec::with_capacity(personas.len());
     for p in personas {
         let s = data
             .by_key(&p.key)
             .ok_or_else(|| format!("segment {} of personas.json is not in segments.json", p.key))?;
-        cards.push(judge::card_text(&crate::llm::prompt::card(
-            s,
-            opts.max_traits,
-        )));
+        let card = crate::llm::prompt::card(s, opts.max_traits);
+        cards.push(judge::card_text(&card));
+        plain.push((String::new(), crate::llm::naming::description(&card)));
     }
     let options: Vec<(String, String)> = personas
         .iter()
         .map(|p| (p.persona.name.clone(), p.persona.summary.clone()))
         .collect();
-    let trials = judge::trials(personas.len(), opts.shuffles.max(1), opts.seed);
-    progress(&format!("judging {} trials", trials.len()));
-    let picks = judge::run(
-        &llm,
-        &cards,
-        &options,
-        &trials,
-        opts.parallel,
-        opts.ctx_per_sequence,
-    )
-    .map_err(|e| e.to_string())?;
+    let k = personas.len();
+    // Pairs: one trial per segment (no order to shuffle). List: `shuffles` orders per segment.
+    let (trials, shuffles) = match opts.method {
+        judge::Method::Pairs => (
+            (0..k)
+                .map(|segment| judge::Trial {
+                    segment,
+                    order: (0..k).collect(),
+                })
+                .collect::<Vec<_>>(),
+            1,
+        ),
+        judge::Method::List => (
+            judge::trials(k, opts.shuffles.max(1), opts.seed),
+            opts.shuffles.max(1),
+        ),
+    };
+    let ask = |options: &[(String, String)], what: &str| -> Result<Vec<Option<usize>>, String> {
+        match opts.method {
+            judge::Method::Pairs => {
+                let m = judge::run_pairs(
+                    &llm,
+                    &cards,
+                    options,
+                    opts.parallel,
+                    opts.ctx_per_sequence,
+                    &|done, all| {
+                        if done < all {
+                            progress(&format!(
+                                "judging {what}: segment {} of {all} against {k} personas",
+                                done + 1
+                            ));
+                        }
+                    },
+                )
+                .map_err(|e| e.to_string())?;
+                Ok(judge::pair_picks(&m))
+            }
+            judge::Method::List => {
+                progress(&format!("judging {what}: {} trials", trials.len()));
+                judge::run(
+                    &llm,
+                    &cards,
+                    options,
+                    &trials,
+                    opts.parallel,
+                    opts.ctx_per_sequence,
+                )
+                .map_err(|e| e.to_string())
+            }
+        }
+    };
+    let picks = ask(&options, "the personas")?;
+    let ceiling = if opts.ceiling {
+        let picks = ask(
+            &plain,
+            "plain descriptions instead of personas (the judge's ceiling)",
+        )?;
+        let hits = trials
+            .iter()
+            .zip(&picks)
+            .filter(|(t, p)| **p == Some(t.segment))
+            .count();
+        Some(hits as f64 / trials.len().max(1) as f64)
+    } else {
+        None
+    };
     let keys: Vec<String> = personas.iter().map(|p| p.key.clone()).collect();
     let names: Vec<String> = personas.iter().map(|p| p.persona.name.clone()).collect();
     let (accuracy, unusable, segments, confusions) = judge_score(&trials, &picks, &keys, &names);
     Ok(JudgeScore {
         model: file.name,
-        shuffles: opts.shuffles.max(1),
+        method: opts.method,
+        shuffles,
         accuracy,
         chance: 1.0 / personas.len() as f64,
         unusable,
         segments,
         confusions,
+        positions: match opts.method {
+            judge::Method::List => super::positions(&trials, &picks),
+            judge::Method::Pairs => Vec::new(),
+        },
+        ceiling,
         wall_s: start.elapsed().as_secs_f64(),
     })
 }

@@ -47,6 +47,9 @@ pub struct TurnSpec {
     pub grammar: String,
     /// Hard cap on the reply's tokens; the grammar bounds lengths too, this is the safety net.
     pub max_tokens: usize,
+    /// Texts whose first token's logit at the reply's first position is reported in
+    /// [`Reply::scores`] (a judge's "yes" and "no"); empty for ordinary turns.
+    pub score: Vec<String>,
 }
 
 /// A finished assistant turn.
@@ -56,6 +59,9 @@ pub struct Reply {
     pub tokens: usize,
     /// false when the reply hit `max_tokens` before the model ended it.
     pub complete: bool,
+    /// Logits of [`TurnSpec::score`]'s tokens before the first sampled token, in that order
+    /// (before the grammar; `NEG_INFINITY` for a text that is not a token).
+    pub scores: Vec<f32>,
 }
 
 /// A conversation the engine drives: it asks for the chat so far, feeds back each reply, and
@@ -79,6 +85,90 @@ pub struct Sampling {
     pub top_p: f32,
     pub min_p: f32,
     pub repeat_penalty: f32,
+}
+
+impl Sampling {
+    /// Always the most likely token: for judges and votes, whose answer must not depend on a seed.
+    pub fn greedy() -> Self {
+        Self {
+            temperature: 0.0,
+            top_k: 1,
+            top_p: 1.0,
+            min_p: 0.0,
+            repeat_penalty: 1.0,
+        }
+    }
+}
+
+/// A grammar that admits exactly the numbers 1..=k: the answer of a multiple-choice turn.
+pub fn choice_grammar(k: usize) -> String {
+    let alts: Vec<String> = (1..=k.max(1)).map(|i| format!("\"{i}\"")).collect();
+    format!("root ::= {}\n", alts.join(" | "))
+}
+
+/// One question, one constrained answer: the judge's and the name vote's conversation.
+pub struct SingleTurn {
+    messages: Option<Vec<Message>>,
+    spec: Option<TurnSpec>,
+    seed: u32,
+    /// The reply, once the engine has run the turn.
+    pub reply: Option<Reply>,
+}
+
+impl SingleTurn {
+    pub fn new(messages: Vec<Message>, grammar: String, max_tokens: usize, seed: u32) -> Self {
+        Self {
+            messages: Some(messages),
+            spec: Some(TurnSpec {
+                grammar,
+                max_tokens,
+                score: Vec::new(),
+            }),
+            seed,
+            reply: None,
+        }
+    }
+
+    /// Also report the logits of `texts` at the reply's first token ([`Reply::scores`]).
+    pub fn scoring(mut self, texts: &[&str]) -> Self {
+        if let Some(s) = self.spec.as_mut() {
+            s.score = texts.iter().map(|t| t.to_string()).collect();
+        }
+        self
+    }
+
+    /// The 0-based option picked by a reply to a [`choice_grammar`] turn; `None` if unusable.
+    pub fn choice(&self) -> Option<usize> {
+        let n: usize = self.reply.as_ref()?.text.trim().parse().ok()?;
+        n.checked_sub(1)
+    }
+}
+
+impl Conversation for SingleTurn {
+    fn next_turn(&mut self) -> Option<(Vec<Message>, TurnSpec)> {
+        Some((self.messages.take()?, self.spec.take()?))
+    }
+
+    fn on_reply(&mut self, reply: Reply) {
+        self.reply = Some(reply);
+    }
+
+    fn seed(&self) -> u32 {
+        self.seed
+    }
+}
+
+/// Runs every turn in `turns` on `session`, batched.
+pub fn run_single(
+    session: &mut Session<'_>,
+    turns: &mut [SingleTurn],
+    sampling: &Sampling,
+) -> Result<GenStats, LlmError> {
+    let mut convs: Vec<&mut dyn Conversation> = turns
+        .iter_mut()
+        .map(|t| t as &mut dyn Conversation)
+        .collect();
+    session.run(&mut convs, sampling)
 }
 
 /// Token counts and times of one or more passes.
@@ -146,6 +236,8 @@ struct Slot {
     grammar: LlamaSampler,
     /// The turn does not fit the sequence's stream: it ends at once with an empty reply.
     overflow: bool,
+    score_ids: Vec<Option<LlamaToken>>,
+    scores: Vec<f32>,
 }
 
 impl<'m> Session<'m> {
@@ -299,6 +391,18 @@ impl<'m> Session<'m> {
         slot.chain = self.sampler_chain(sampling, seed);
         slot.grammar = LlamaSampler::grammar(&self.llm.model, &spec.grammar, "root")
             .map_err(|e| LlmError::Grammar(e.to_string()))?;
+        let vocab = self.llm.model.vocab();
+        slot.score_ids = spec
+            .score
+            .iter()
+            .map(
+                |t| match vocab.tokenize(t.as_bytes(), false, false).as_slice() {
+                    [one] => Some(*one),
+                    _ => None,
+                },
+            )
+            .collect();
+        slot.scores.clear();
         Ok(())
     }
 
@@ -375,6 +479,8 @@ impl<'m> Session<'m> {
                         chain: LlamaSampler::greedy(),
                         grammar: LlamaSampler::greedy(),
                         overflow: false,
+                        score_ids: Vec::new(),
+                        scores: Vec::new(),
                     };
                     let seed = convs[ci].seed();
                     self.start_turn(&mut slot, &msgs, &spec, sampling, seed)?;
@@ -394,6 +500,7 @@ impl<'m> Session<'m> {
                         text: String::new(),
                         tokens: 0,
                         complete: false,
+                        scores: Vec::new(),
                     });
                     match convs[conv].next_turn() {
                         Some((msgs, spec)) => {
@@ -474,6 +581,17 @@ impl<'m> Session<'m> {
                     continue;
                 };
                 let vocab = self.llm.model.vocab();
+                if s.tokens == 0 && !s.score_ids.is_empty() {
+                    let logits = self.ctx.get_logits_ith(idx);
+                    s.scores = s
+                        .score_ids
+                        .iter()
+                        .map(|id| {
+                            id.and_then(|t| logits.get(t.0 as usize).copied())
+                                .unwrap_or(f32::NEG_INFINITY)
+                        })
+                        .collect();
+                }
                 let tok = sample(&self.ctx, &self.llm.model, s, idx);
                 let eog = vocab.is_eog(tok);
                 if !eog {
@@ -497,6 +615,7 @@ impl<'m> Session<'m> {
                         text: String::from_utf8_lossy(&s.bytes).into_owned(),
                         tokens: s.tokens,
                         complete: eog,
+                        scores: std::mem::take(&mut s.scores),
                     };
                     // The last sampled token was never fed; the next render re-tokenizes it.
                     let conv = s.conv;

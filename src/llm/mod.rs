@@ -9,6 +9,7 @@ pub mod cache;
 pub mod engine;
 pub mod fallback;
 pub mod grounding;
+pub mod naming;
 pub mod persona;
 pub mod prompt;
 pub mod tools;

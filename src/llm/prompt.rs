@@ -12,20 +12,22 @@ use serde::Serialize;
 use crate::profile::{fmt_num, glossary, Profiles, SegmentProfile};
 
 /// Template file names, in the order they enter the prompt hash.
-pub const FILES: [&str; 5] = [
+pub const FILES: [&str; 6] = [
     "system.md",
     "persona.md",
     "tool_result.md",
     "write.md",
     "retry.md",
+    "names.md",
 ];
 
-const DEFAULTS: [&str; 5] = [
+const DEFAULTS: [&str; 6] = [
     include_str!("../../prompts/system.md"),
     include_str!("../../prompts/persona.md"),
     include_str!("../../prompts/tool_result.md"),
     include_str!("../../prompts/write.md"),
     include_str!("../../prompts/retry.md"),
+    include_str!("../../prompts/names.md"),
 ];
 
 /// A template that cannot be read or rendered.
@@ -46,7 +48,7 @@ pub enum PromptError {
     },
 }
 
-/// The five templates in force and where each came from.
+/// The templates in force and where each came from.
 #[derive(Debug, Clone)]
 pub struct Prompts {
     texts: Vec<String>,
@@ -86,6 +88,7 @@ impl Prompts {
             all.push('\u{0}');
         }
         all.push_str(&super::persona::schema());
+        all.push_str(&super::naming::proposal_schema());
         crate::util::sha256_hex(all.as_bytes())
     }
 
@@ -135,6 +138,17 @@ impl Prompts {
 
     pub fn retry(&self, id: i32, unsupported: &[String]) -> Result<String, PromptError> {
         self.render(4, context! { id, unsupported })
+    }
+
+    /// The name proposal of [`super::naming`]: `count` names for the card's segment.
+    pub fn names(
+        &self,
+        card: &Card,
+        neighbours: &[Neighbour],
+        taken: &[String],
+        count: usize,
+    ) -> Result<String, PromptError> {
+        self.render(5, context! { s => card, neighbours, taken, count })
     }
 }
 

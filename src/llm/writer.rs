@@ -2,11 +2,16 @@
 //!
 //! Passes, each one batched generation over all segments that need it:
 //! 1. the segment card (and, with tools, up to `max_tool_calls` tool calls first) → persona;
-//! 2. personas below the grounding threshold (or whose reply could not be used) are written
-//!    again, with the unsupported claims named;
+//! 2. personas below the grounding threshold, with a contradicted claim, or missing the
+//!    strongest trait (or whose reply could not be used) are written again with the failures
+//!    named, at most half of them, worst first;
 //! 3. a name already used by a larger segment, or borrowed from a withheld review, is replaced
 //!    by asking again with the names in use listed; if the model repeats itself seglens adds the
 //!    segment number.
+//!
+//! 4. names by contrast and vote ([`super::naming`], in `writer/vote.rs`): the model proposes
+//!    names, a judge maps each back to the segment or one of its nearest, and the name mapped
+//!    back to its own segment most often is kept.
 //!
 //! Every generated conversation is cached; a pass whose conversations are all cached runs
 //! without the model, so a re-run with the same inputs never loads it. Without a usable model
@@ -24,6 +29,8 @@ use super::persona::{self, Origin, Persona, PersonaRecord, ToolStep};
 use super::prompt::{self, Prompts, ShopFacts};
 use super::tools::{self, Call, RunData};
 use super::{Llm, LlmError, LoadOptions, ModelFile};
+
+mod vote;
 
 /// Settings of a persona run (from `[llm]` and the command line).
 #[derive(Debug, Clone)]
@@ -49,6 +56,8 @@ pub struct PersonaOptions {
     pub segments: Option<Vec<String>>,
     pub max_traits: usize,
     pub neighbours: usize,
+    /// Propose names and keep the one a judge maps back to its segment (pass 4).
+    pub name_vote: bool,
     /// Set from another thread to stop generating (the UI's Esc): `write` then returns
     /// [`WriterError::Llm`] with [`LlmError::Cancelled`] and nothing is written.
     pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
@@ -198,6 +207,7 @@ impl Conversation for Conv<'_> {
                     self.pending = Some(TurnSpec {
                         grammar: self.tool_grammar.to_string(),
                         max_tokens: TOOL_MAX_TOKENS,
+                        score: Vec::new(),
                     });
                     return;
                 }
@@ -211,6 +221,7 @@ impl Conversation for Conv<'_> {
                 self.pending = Some(TurnSpec {
                     grammar: self.persona_grammar.to_string(),
                     max_tokens: persona::max_reply_chars(),
+                    score: Vec::new(),
                 });
             }
             Err(e) => self.error = Some(e.to_string()),
@@ -378,6 +389,7 @@ impl Writer<'_> {
                         } else {
                             persona::max_reply_chars()
                         },
+                        score: Vec::new(),
                     }),
                     in_tools,
                     tool_grammar: tg,
@@ -487,6 +499,11 @@ fn conv_seed(seed: u64, segment: i32, pass: u32) -> u32 {
     u32::from_str_radix(&h[..8], 16).unwrap_or(0)
 }
 
+/// How many personas of `n` the rewrite pass may take: half, rounded up.
+fn retry_budget(n: usize) -> usize {
+    n.div_ceil(2)
+}
+
 /// A persona's state between passes.
 struct Draft {
     persona: Option<Persona>,
@@ -523,6 +540,36 @@ fn tool_steps(transcript: &[Message]) -> Vec<ToolStep> {
         }
     }
     out
+}
+
+/// The grounding of `p` (its facts list aside: the card's own statements are true by
+/// construction and would pad the supported share).
+fn grade(
+    data: &RunData,
+    opts: &PersonaOptions,
+    p: &Persona,
+    s: &crate::profile::SegmentProfile,
+    extra_facts: &str,
+) -> Grounding {
+    let facts = grounding::facts_for(
+        s,
+        &data.profiles,
+        data.segment_count(),
+        opts.neighbours,
+        extra_facts,
+    );
+    let mut p = p.clone();
+    p.facts.clear();
+    grounding::check(&p, s, &facts, &data.categories(), opts.tolerance)
+}
+
+impl Writer<'_> {
+    /// Grounds a draft again after seglens changed its persona (a new name).
+    fn regrade(&self, d: &mut Draft, s: &crate::profile::SegmentProfile) {
+        if let Some(p) = &d.persona {
+            d.grounding = grade(self.data, self.opts, p, s, &d.extra_facts);
+        }
+    }
 }
 
 /// Writes a persona for every selected segment of `data`.
@@ -599,12 +646,10 @@ pub fn write(
         d.tools.extend(steps);
         match Persona::parse(&entry.reply) {
             Ok(mut p) => {
-                let facts =
-                    grounding::facts_for(s, &data.profiles, k, opts.neighbours, &d.extra_facts);
                 // Checked as the model wrote it; the card's statements, true by construction,
                 // join afterwards so they cannot pad the supported share.
                 p.facts.clear();
-                d.grounding = grounding::check(&p, s, &facts, &categories, opts.tolerance);
+                d.grounding = grade(data, opts, &p, s, &d.extra_facts);
                 p.facts = prompt::card_facts(s, opts.max_traits);
                 d.persona = Some(p);
                 d.reason = None;
@@ -697,6 +742,39 @@ pub fn write(
         };
         jobs.push(w.retry_job(s, &[], &d.transcript, &failures)?);
         which.push(i);
+    }
+    // At most half the personas are rewritten (unusable replies first, then the most
+    // contradicted): the pass costs what pass 1 costs per persona, and a persona left as it
+    // was stays flagged.
+    let budget = retry_budget(drafts.len());
+    if jobs.len() > budget {
+        let rank = |i: usize| {
+            let d = &drafts[i];
+            (
+                d.persona.is_some(),
+                std::cmp::Reverse(d.grounding.contradicted),
+                grounding::names_strongest_trait(&d.grounding, segments[i]),
+                i,
+            )
+        };
+        let mut order: Vec<usize> = (0..jobs.len()).collect();
+        order.sort_by_key(|&n| rank(which[n]));
+        order.truncate(budget);
+        order.sort_unstable();
+        let mut keep_jobs = Vec::with_capacity(budget);
+        let mut keep_which = Vec::with_capacity(budget);
+        for (n, (j, i)) in jobs.into_iter().zip(which).enumerate() {
+            if order.binary_search(&n).is_ok() {
+                keep_jobs.push(j);
+                keep_which.push(i);
+            } else {
+                drafts[i]
+                    .notes
+                    .push("not rewritten: the rewrite pass takes at most half the personas".into());
+            }
+        }
+        jobs = keep_jobs;
+        which = keep_which;
     }
     if !jobs.is_empty() {
         w.run_pass(&mut jobs, 2)?;
@@ -819,6 +897,11 @@ pub fn write(
             }
             names.push((*i, p.name.clone()));
         }
+    }
+
+    // Pass 4: names by contrast and vote.
+    if opts.name_vote {
+        w.name_by_vote(&mut drafts, &segments, &bad_name)?;
     }
 
     // Records, with the template where no model-written persona exists.

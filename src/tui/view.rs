@@ -569,10 +569,18 @@ fn evaluation_lines(e: &crate::eval::Evaluation, key: &str, t: &Theme, l: &mut V
             } else {
                 t.bad()
             };
-            let mut text = format!(
-                "• the judge matched this segment to this persona in {} of {} shuffles",
-                s.correct, s.trials
-            );
+            let mut text = match j.method {
+                crate::eval::judge::Method::Pairs if s.correct > 0 => {
+                    "• the judge picked this persona for this segment's card".to_string()
+                }
+                crate::eval::judge::Method::Pairs => {
+                    "• the judge did not pick this persona for this segment's card".to_string()
+                }
+                crate::eval::judge::Method::List => format!(
+                    "• the judge matched this segment to this persona in {} of {} shuffles",
+                    s.correct, s.trials
+                ),
+            };
             if !s.mistaken_for.is_empty() {
                 let other: Vec<String> = s
                     .mistaken_for
@@ -585,9 +593,12 @@ fn evaluation_lines(e: &crate::eval::Evaluation, key: &str, t: &Theme, l: &mut V
         }
         l.push(Line::styled(
             format!(
-                "• whole run: judge recovery {:.0}% (chance {:.0}%), claims supported {:.0}%",
+                "• whole run: judge recovery {:.0}% (chance {:.0}%{}), claims supported {:.0}%",
                 j.accuracy * 100.0,
                 j.chance * 100.0,
+                j.ceiling
+                    .map(|c| format!(", this judge's ceiling {:.0}%", c * 100.0))
+                    .unwrap_or_default(),
                 e.grounding.precision * 100.0
             ),
             t.dim(),
