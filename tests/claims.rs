@@ -20,22 +20,9 @@ fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/claims")
 }
 
-fn empty_persona() -> Persona {
-    Persona {
-        name: String::new(),
-        tagline: String::new(),
-        facts: vec![],
-        summary: String::new(),
-        motivations: vec![],
-        pain_points: vec![],
-        preferred_channels: vec![],
-        campaigns: vec![],
-    }
-}
-
 /// A persona holding only `text` in `field` ("summary", "facts[2]", ...).
 fn persona_with(field: &str, text: &str) -> Persona {
-    let mut p = empty_persona();
+    let mut p = Persona::default();
     let t = text.to_string();
     match field.split('[').next().unwrap_or(field) {
         "name" => p.name = t,

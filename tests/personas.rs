@@ -505,21 +505,12 @@ fn eval_measures_judge_recovery_grounding_and_truth() {
     let cache = tempfile::tempdir().unwrap();
     personas(&run, cache.path(), FAST, &[]);
     let truth = base_run().parent().unwrap().join("shop").join("truth.csv");
-    let eval = |run: &Path| -> Value {
+    let eval_with = |run: &Path, extra: &[&str]| -> Value {
         let _one = model_lock();
         let out = seglens()
-            .args([
-                "eval",
-                "--judge",
-                MODEL,
-                "--shuffles",
-                "2",
-                "--json",
-                "--run",
-            ])
+            .args(["eval", "--judge", MODEL, "--json", "--run"])
             .arg(run)
-            .arg("--truth")
-            .arg(&truth)
+            .args(extra)
             .assert()
             .success()
             .get_output()
@@ -527,6 +518,8 @@ fn eval_measures_judge_recovery_grounding_and_truth() {
             .clone();
         serde_json::from_slice(&out).expect("eval JSON on stdout")
     };
+    let truth_arg = truth.to_string_lossy().to_string();
+    let eval = |run: &Path| eval_with(run, &["--truth", &truth_arg]);
     let e = eval(&run);
     let j = &e["judge"];
     assert_eq!(j["model"], MODEL, "{e}");
@@ -576,28 +569,17 @@ fn eval_measures_judge_recovery_grounding_and_truth() {
     assert_eq!(md.matches("## Evaluation").count(), 1);
 
     // The list method: `--shuffles` orders per segment, and where the picks were shown.
-    let _one = model_lock();
-    let out = seglens()
-        .args([
-            "eval",
-            "--judge",
-            MODEL,
+    let l = eval_with(
+        &run,
+        &[
             "--method",
             "list",
             "--shuffles",
             "2",
             "--no-ceiling",
             "--no-similarity",
-            "--json",
-            "--run",
-        ])
-        .arg(&run)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let l: Value = serde_json::from_slice(&out).unwrap();
+        ],
+    );
     let j = &l["judge"];
     assert_eq!(j["method"], "list", "{j}");
     assert_eq!(trials(j), 3 * 2, "{j}");

@@ -87,8 +87,8 @@ pub struct Campaign {
     pub target_kpi: String,
 }
 
-/// A persona as the schema defines it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A persona as the schema defines it (`Default`: every field empty, for checking one claim).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Persona {
     pub name: String,
     pub tagline: String,

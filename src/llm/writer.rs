@@ -646,9 +646,8 @@ pub fn write(
         d.tools.extend(steps);
         match Persona::parse(&entry.reply) {
             Ok(mut p) => {
-                // Checked as the model wrote it; the card's statements, true by construction,
-                // join afterwards so they cannot pad the supported share.
-                p.facts.clear();
+                // Checked as the model wrote it (`grade` leaves the facts out); the card's
+                // statements, true by construction, take their place afterwards.
                 d.grounding = grade(data, opts, &p, s, &d.extra_facts);
                 p.facts = prompt::card_facts(s, opts.max_traits);
                 d.persona = Some(p);

@@ -6,7 +6,6 @@ use serde::{Deserialize, Serialize};
 use super::{Draft, ModelState, PersonaEvent, Writer, WriterError};
 use crate::llm::cache::{self, Entry};
 use crate::llm::engine::{GenStats, Message, Session};
-use crate::llm::grounding::{self, Verdict};
 use crate::llm::naming::{self, Tally};
 use crate::llm::persona::Persona;
 use crate::llm::prompt;
@@ -27,23 +26,9 @@ struct Outcome {
 fn name_contradicts(w: &Writer<'_>, d: &Draft, s: &SegmentProfile, name: &str) -> bool {
     let p = Persona {
         name: name.to_string(),
-        tagline: String::new(),
-        facts: vec![],
-        summary: String::new(),
-        motivations: vec![],
-        pain_points: vec![],
-        preferred_channels: vec![],
-        campaigns: vec![],
+        ..Persona::default()
     };
-    let facts = grounding::facts_for(
-        s,
-        &w.data.profiles,
-        w.data.segment_count(),
-        w.opts.neighbours,
-        &d.extra_facts,
-    );
-    let g = grounding::check(&p, s, &facts, &w.data.categories(), w.opts.tolerance);
-    g.claims.iter().any(|c| c.verdict == Verdict::Contradicted)
+    super::grade(w.data, w.opts, &p, s, &d.extra_facts).contradicted > 0
 }
 
 impl Writer<'_> {
