@@ -22,9 +22,14 @@ use serde::{Deserialize, Serialize};
 use super::persona::Persona;
 use crate::profile::{fmt_num, SegmentProfile};
 
+mod facts;
+mod figures;
 mod numbers;
 mod words;
 
+use facts::keys_of;
+pub use facts::{facts_for, facts_in_text, facts_of, Fact};
+use figures::NumberContext;
 use numbers::{matches, numbers, Unit};
 
 /// Fewer checked claims than this and a persona cannot be called grounded, only unflagged.
@@ -77,37 +82,6 @@ impl Default for Tolerance {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum FactKind {
-    /// A count or measured value (money, days, items).
-    Value,
-    /// A share in 0..1 (claims in percent are compared with 100 times it).
-    Share,
-    /// A lift or ratio.
-    Ratio,
-}
-
-/// A figure claims may be checked against.
-#[derive(Debug, Clone)]
-pub struct Fact {
-    value: f64,
-    kind: FactKind,
-    /// Stemmed keywords naming what the figure is about.
-    keys: Vec<String>,
-    label: String,
-}
-
-impl Fact {
-    fn new(value: f64, kind: FactKind, keys: Vec<String>, label: impl Into<String>) -> Self {
-        Self {
-            value,
-            kind,
-            keys,
-            label: label.into(),
-        }
-    }
-}
-
 /// One checked claim.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Claim {
@@ -142,13 +116,6 @@ pub struct Grounding {
     pub unsupported: Vec<String>,
 }
 
-const GENERIC: [&str; 40] = [
-    "the", "a", "an", "of", "in", "to", "and", "or", "per", "by", "for", "with", "on", "at", "is",
-    "has", "mean", "avg", "average", "total", "number", "count", "share", "rate", "n", "cat",
-    "num", "value", "all", "over", "from", "their", "that", "as", "be", "are", "day", "than",
-    "each", "customer",
-];
-
 fn stem(w: &str) -> String {
     let w = w.to_lowercase();
     let w = w.trim_matches(|c: char| !c.is_alphanumeric());
@@ -170,65 +137,6 @@ fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn keys_of(text: &str) -> Vec<String> {
-    let mut k: Vec<String> = words(&text.replace('_', " "))
-        .into_iter()
-        .filter(|w| w.chars().count() > 2 && !GENERIC.contains(&w.as_str()))
-        .filter(|w| !w.chars().all(|c| c.is_ascii_digit()))
-        .collect();
-    k.sort();
-    k.dedup();
-    k
-}
-
-/// Synonyms shoppers' language uses for the usual feature names.
-fn synonyms(name: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let n = name.to_lowercase();
-    let table: [(&str, &[&str]); 9] = [
-        (
-            "recency",
-            &["recent", "last", "lapsed", "since", "ago", "inactive"],
-        ),
-        (
-            "frequency",
-            &["order", "purchase", "frequent", "often", "repeat"],
-        ),
-        (
-            "monetary",
-            &["spend", "spent", "spending", "revenue", "money"],
-        ),
-        ("aov", &["basket", "order", "ticket", "spend"]),
-        (
-            "discount",
-            &["discount", "coupon", "promo", "promotion", "deal", "sale"],
-        ),
-        ("return", &["return", "returned", "refund"]),
-        (
-            "sentiment",
-            &[
-                "sentiment",
-                "rating",
-                "star",
-                "review",
-                "satisfied",
-                "happy",
-            ],
-        ),
-        ("tenure", &["tenure", "loyal"]),
-        (
-            "view",
-            &["browse", "browsing", "view", "visit", "session", "search"],
-        ),
-    ];
-    for (k, syn) in table {
-        if n.contains(k) {
-            out.extend(syn.iter().map(|s| stem(s)));
-        }
-    }
-    out
-}
-
 /// Words that tie a comparison to a feature: its name's own words (less the generic "order" and
 /// "item") and a few unambiguous synonyms. Looser words ("purchase", "customer", "recent") help
 /// match numbers but would misread comparisons ("more recent" means fewer recency days).
@@ -244,7 +152,8 @@ fn comparison_keys(name: &str) -> Vec<String> {
         ("return", &["return", "returned", "refund"]),
         ("sentiment", &["sentiment", "rating", "satisfied"]),
         ("view", &["browse", "browsing", "view"]),
-        ("tenure", &["tenure", "loyal"]),
+        // "loyal" is the vocabulary's (orders), not a comparison of tenure.
+        ("tenure", &["tenure"]),
     ];
     for (key, syn) in table {
         if n.contains(key) {
@@ -252,231 +161,6 @@ fn comparison_keys(name: &str) -> Vec<String> {
         }
     }
     k
-}
-
-/// Every figure of a segment's profile, keyed by what it is about.
-pub fn facts_of(p: &SegmentProfile, customers: usize, k: usize) -> Vec<Fact> {
-    let people: Vec<String> = [
-        "customer", "member", "segment", "people", "shopper", "buyer", "group",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let mut f = vec![
-        Fact::new(
-            p.size as f64,
-            FactKind::Value,
-            people.clone(),
-            "segment size",
-        ),
-        Fact::new(
-            p.share,
-            FactKind::Share,
-            people.clone(),
-            "share of all customers",
-        ),
-        Fact::new(
-            customers as f64,
-            FactKind::Value,
-            people.clone(),
-            "customers in the shop",
-        ),
-        Fact::new(
-            p.id as f64,
-            FactKind::Value,
-            vec!["segment".into()],
-            "segment number",
-        ),
-        Fact::new(
-            k as f64,
-            FactKind::Value,
-            vec!["segment".into()],
-            "number of segments",
-        ),
-    ];
-    for s in &p.features {
-        let mut keys = keys_of(&s.name);
-        keys.extend(keys_of(&s.description));
-        keys.extend(synonyms(&s.name));
-        keys.sort();
-        keys.dedup();
-        let figures = [
-            (s.mean, "mean"),
-            (s.median, "median"),
-            (s.population_mean, "population mean"),
-            (s.population_median, "population median"),
-        ];
-        for (v, what) in figures {
-            if let Some(v) = v {
-                f.push(Fact::new(
-                    v,
-                    FactKind::Value,
-                    keys.clone(),
-                    format!("{} {what} {}", s.name, fmt_num(v)),
-                ));
-            }
-        }
-        if let Some(l) = s.lift {
-            f.push(Fact::new(
-                l,
-                FactKind::Ratio,
-                keys.clone(),
-                format!("{} lift {l:.2}", s.name),
-            ));
-        }
-    }
-    for c in &p.top_categories {
-        let keys = keys_of(&c.category);
-        f.push(Fact::new(
-            c.share,
-            FactKind::Share,
-            keys.clone(),
-            format!("{} share of spend", c.category),
-        ));
-        f.push(Fact::new(
-            c.population_share,
-            FactKind::Share,
-            keys.clone(),
-            format!("{} share of everyone's spend", c.category),
-        ));
-        f.push(Fact::new(
-            c.lift,
-            FactKind::Ratio,
-            keys,
-            format!("{} lift {:.2}", c.category, c.lift),
-        ));
-    }
-    for q in &p.top_products {
-        let mut keys = keys_of(q.name.as_deref().unwrap_or(&q.product_id));
-        if let Some(c) = &q.category {
-            keys.extend(keys_of(c));
-        }
-        let label = q.name.clone().unwrap_or_else(|| q.product_id.clone());
-        f.push(Fact::new(
-            q.buyer_share,
-            FactKind::Share,
-            keys.clone(),
-            format!("{label} buyers"),
-        ));
-        f.push(Fact::new(
-            q.population_buyer_share,
-            FactKind::Share,
-            keys.clone(),
-            format!("{label} buyers overall"),
-        ));
-        f.push(Fact::new(
-            q.buyers as f64,
-            FactKind::Value,
-            keys.clone(),
-            format!("{label} buyer count"),
-        ));
-        f.push(Fact::new(
-            q.lift,
-            FactKind::Ratio,
-            keys,
-            format!("{label} lift"),
-        ));
-    }
-    for (tier, s) in &p.value_tiers {
-        let mut keys = keys_of(tier);
-        keys.extend(["tier".to_string(), "value".to_string()]);
-        f.push(Fact::new(
-            *s,
-            FactKind::Share,
-            keys,
-            format!("{tier} value tier share"),
-        ));
-    }
-    for (seg, s) in &p.rfm_segments {
-        let mut keys = keys_of(seg);
-        keys.push("rfm".into());
-        f.push(Fact::new(
-            *s,
-            FactKind::Share,
-            keys,
-            format!("RFM {seg} share"),
-        ));
-    }
-    if let Some(t) = &p.text {
-        let keys: Vec<String> = [
-            "review", "wrote", "written", "search", "searched", "text", "write", "comment",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        f.push(Fact::new(
-            t.share_with_text,
-            FactKind::Share,
-            keys.clone(),
-            "share with text",
-        ));
-        f.push(Fact::new(
-            t.reviews as f64,
-            FactKind::Value,
-            keys.clone(),
-            "reviews",
-        ));
-        if let Some(s) = t.mean_sentiment {
-            let mut k = keys;
-            k.extend(["sentiment".to_string(), "rating".to_string()]);
-            f.push(Fact::new(s, FactKind::Value, k, "mean review sentiment"));
-        }
-    }
-    f
-}
-
-/// Every figure a persona of `s` may quote: its profile's, its `neighbours` nearest segments'
-/// as the card shows them, and those of tool results (`extra`, one result per line).
-pub fn facts_for(
-    s: &SegmentProfile,
-    profiles: &crate::profile::Profiles,
-    k: usize,
-    neighbours: usize,
-    extra: &str,
-) -> Vec<Fact> {
-    let mut facts = facts_of(s, profiles.customers, k);
-    let nb_text: String = super::prompt::neighbours(s, profiles, neighbours)
-        .iter()
-        .map(|n| {
-            format!(
-                "segment {} {} customers: {}\n",
-                n.id,
-                n.size,
-                n.differences.join("; ")
-            )
-        })
-        .collect();
-    facts.extend(facts_in_text(&nb_text));
-    facts.extend(facts_in_text(extra));
-    facts
-}
-
-/// Figures found in free text (tool results, the card's neighbour lines): each number keyed by
-/// the words of its line.
-pub fn facts_in_text(text: &str) -> Vec<Fact> {
-    let mut out = Vec::new();
-    for line in text.lines() {
-        let keys = keys_of(line);
-        for n in numbers(line) {
-            let kind = match n.unit {
-                Unit::Percent => FactKind::Share,
-                Unit::Times => FactKind::Ratio,
-                _ => FactKind::Value,
-            };
-            let value = if n.unit == Unit::Percent {
-                n.value / 100.0
-            } else {
-                n.value
-            };
-            out.push(Fact::new(
-                value,
-                kind,
-                keys.clone(),
-                format!("{} in \"{}\"", n.raw, line.trim()),
-            ));
-        }
-    }
-    out
 }
 
 // "most" and "least" are left out: "most customers" compares nothing. Frequency adverbs
@@ -562,6 +246,44 @@ fn polarity(clause_words: &[String]) -> Option<bool> {
     })
 }
 
+/// The direction said about what the clause names at char `at`: the last comparison word
+/// before it, else the first after ("higher top brand share, and a lower gap CV").
+fn polarity_near(text: &str, at: usize) -> Option<bool> {
+    let mut before = None;
+    let mut after = None;
+    let mut start = None;
+    for (i, c) in text.chars().chain(std::iter::once(' ')).enumerate() {
+        let inside = c.is_alphanumeric() || c == '-';
+        match (inside, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s0)) => {
+                let w: String = text.chars().skip(s0).take(i - s0).collect();
+                let pol = polarity(&words(&w));
+                if pol.is_some() {
+                    if s0 < at {
+                        before = pol;
+                    } else if after.is_none() {
+                        after = pol;
+                    }
+                }
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    before.or(after)
+}
+
+/// Whether a category's name follows word `at` closely ("spend more on electronics"): the
+/// comparison then speaks of that category, which the category check reads.
+fn category_follows(words_: &[String], at: usize, categories: &[String]) -> bool {
+    categories.iter().any(|c| {
+        let phrase = words(c);
+        (at + 1..(at + 5).min(words_.len()))
+            .any(|i| words_[i..].starts_with(&phrase) && !phrase.is_empty())
+    })
+}
+
 fn contains_phrase(words: &[String], phrase: &[String]) -> bool {
     !phrase.is_empty() && words.windows(phrase.len()).any(|w| w == phrase)
 }
@@ -626,9 +348,45 @@ pub fn check(
                     evidence,
                 });
             };
-            for n in numbers(&clause) {
-                let pool: &[&Fact] = if named.is_empty() { &all } else { &named };
-                let hit = pool.iter().find(|f| matches(&n, f, tol.rel));
+            let ctx = NumberContext::new(&clause, &cw, profile);
+            if !ctx.features.is_empty() {
+                // "discount rate of 0": a feature named as written is what its numbers are
+                // about; the people and segment figures stay ("964 customers", "segment 4").
+                // Other features stay when the clause says their own name ("a tenure of
+                // 1644 days"), not just a word of their description.
+                named.retain(|f| match &f.feature {
+                    Some(x) => {
+                        ctx.features.contains(&x.as_str())
+                            || keys_of(x).iter().any(|k| cw.contains(k))
+                    }
+                    None => f.keys.iter().any(|k| k == "segment"),
+                });
+            }
+            let pool: &[&Fact] = if named.is_empty() { &all } else { &named };
+            let found = numbers(&clause);
+            let mut paired = vec![false; found.len()];
+            for i in 1..found.len() {
+                let (a, b) = (&found[i - 1], &found[i]);
+                if paired[i - 1] || !ctx.is_pair(a, b) {
+                    continue;
+                }
+                let Some((verdict, evidence)) = ctx.pair(a, b, pool, tol.rel) else {
+                    continue;
+                };
+                paired[i - 1] = true;
+                paired[i] = true;
+                push(
+                    format!("{} vs {}", a.raw, b.raw),
+                    "figures compared",
+                    verdict,
+                    evidence,
+                    None,
+                );
+            }
+            for (n, _) in found.iter().zip(&paired).filter(|(_, p)| !**p) {
+                let hit = pool
+                    .iter()
+                    .find(|f| ctx.may_quote(n, f) && matches(n, f, tol.rel));
                 let kind = match n.unit {
                     Unit::Percent => "percentage",
                     Unit::Money => "money",
@@ -650,6 +408,7 @@ pub fn check(
                         tol.rel * 100.0,
                         named
                             .iter()
+                            .filter(|f| ctx.may_quote(n, f))
                             .take(3)
                             .map(|f| f.label.as_str())
                             .collect::<Vec<_>>()
@@ -659,12 +418,11 @@ pub fn check(
                 push(n.raw.clone(), kind, verdict, evidence, None);
             }
             // "high-end", "low-cost": adjectives, not comparisons with the population.
-            let pol = polarity(&words(
-                &clause
-                    .to_lowercase()
-                    .replace("high-", "highx")
-                    .replace("low-", "lowx"),
-            ));
+            let adjectives = clause
+                .to_lowercase()
+                .replace("high-", "highx")
+                .replace("low-", "lowx");
+            let pol = polarity(&words(&adjectives));
             // Categories named.
             for cat in categories {
                 let cat_words = words(cat);
@@ -682,6 +440,29 @@ pub fn check(
                     .position(|w| w == cat_words.as_slice())
                     .unwrap_or(0);
                 let negative = pol == Some(false) || words::category_negated(&cw, at);
+                if !negative && words::says_top_category(&cw) {
+                    // "more of their budget on toys than on other categories": toys must be
+                    // where most of the segment's money goes.
+                    let top = profile
+                        .top_categories
+                        .iter()
+                        .max_by(|a, b| a.share.total_cmp(&b.share));
+                    let is_top = top.is_some_and(|t| t.category.eq_ignore_ascii_case(cat));
+                    push(
+                        format!("most spend on {cat}"),
+                        "category",
+                        Verdict::of(is_top),
+                        match top {
+                            Some(t) => format!(
+                                "the segment's largest category is {} ({:.1}% of spend)",
+                                t.category,
+                                t.share * 100.0
+                            ),
+                            None => "the profile shows no category shares".to_string(),
+                        },
+                        category_feature(profile, cat),
+                    );
+                }
                 let supported = match over {
                     Some(l) => (l > 1.0) != negative,
                     None => negative,
@@ -701,60 +482,77 @@ pub fn check(
                     category_feature(profile, cat),
                 );
             }
-            // Comparisons with the population: features named as written first, else the
-            // first feature a specific word of the clause points to.
-            if let Some(up) = pol {
-                let lower = clause.to_lowercase();
-                let mut picked: Vec<&crate::profile::FeatureStat> = profile
-                    .features
-                    .iter()
-                    .filter(|s| {
-                        // Plain names of one word ("orders", "searches") are too loose.
-                        let plain = crate::profile::glossary::term(&s.name, &s.description)
-                            .plain
-                            .to_lowercase();
-                        lower.contains(&s.name.to_lowercase())
-                            || (plain.contains(' ') && lower.contains(&plain))
-                    })
-                    .take(2)
-                    .collect();
-                if picked.is_empty() {
-                    picked.extend(
-                        profile
-                            .features
-                            .iter()
-                            .find(|s| comparison_keys(&s.name).iter().any(|k| cw.contains(k))),
-                    );
+            // Comparisons with the population: features named as written first (also after
+            // "engaged with"), else the first feature a specific word of the clause points to,
+            // unless a category follows it ("spend more on electronics").
+            let category_named = categories.iter().any(|c| contains_phrase(&cw, &words(c)));
+            let engaged = cw.iter().any(|w| w == "engaged");
+            let mut picked: Vec<(&crate::profile::FeatureStat, bool)> = profile
+                .features
+                .iter()
+                .filter(|s| ctx.features.contains(&s.name.as_str()))
+                .filter_map(|s| {
+                    let at = figures::feature_at(&adjectives, &s.name, &s.description)?;
+                    let up = polarity_near(&adjectives, at).or(engaged.then_some(true))?;
+                    Some((s, up))
+                })
+                .take(3)
+                .collect();
+            if let (Some(up), true) = (pol, picked.is_empty()) {
+                picked.extend(
+                    profile
+                        .features
+                        .iter()
+                        .find_map(|s| {
+                            let keys = comparison_keys(&s.name);
+                            let at = cw.iter().position(|w| keys.contains(w))?;
+                            Some((s, at))
+                        })
+                        .filter(|&(_, at)| !category_follows(&cw, at, categories))
+                        .map(|(s, _)| (s, up)),
+                );
+            }
+            for (s, up) in picked {
+                let (Some(m), Some(pm)) = (s.mean, s.population_mean) else {
+                    continue;
+                };
+                if (m - pm).abs() <= 1e-12 {
+                    continue;
                 }
-                for s in picked {
-                    let (Some(m), Some(pm)) = (s.mean, s.population_mean) else {
-                        continue;
-                    };
-                    if (m - pm).abs() <= 1e-12 {
-                        continue;
-                    }
-                    let side = match (s.median, s.population_median) {
-                        (Some(md), Some(pmd)) if (md - pmd).abs() > 1e-9 => md > pmd,
-                        _ => m > pm,
-                    };
-                    push(
-                        format!("{} {}", if up { "more" } else { "less" }, s.name),
-                        "comparison",
-                        Verdict::of(side == up),
+                let side = match (s.median, s.population_median) {
+                    (Some(md), Some(pmd)) if (md - pmd).abs() > 1e-9 => md > pmd,
+                    _ => m > pm,
+                };
+                // The same bar as the words: a segment within MIN_SD of everyone is like them.
+                let alike = s.std_diff.is_some_and(|d| d.abs() < words::MIN_SD);
+                let figures = format!(
+                    "{}: median {} vs population {}, mean {} vs {}",
+                    s.name,
+                    fmt_num(s.median.unwrap_or(f64::NAN)),
+                    fmt_num(s.population_median.unwrap_or(f64::NAN)),
+                    fmt_num(m),
+                    fmt_num(pm)
+                );
+                push(
+                    format!("{} {}", if up { "more" } else { "less" }, s.name),
+                    "comparison",
+                    if alike {
+                        Verdict::Unverifiable
+                    } else {
+                        Verdict::of(side == up)
+                    },
+                    if alike {
                         format!(
-                            "{}: median {} vs population {}, mean {} vs {}",
-                            s.name,
-                            fmt_num(s.median.unwrap_or(f64::NAN)),
-                            fmt_num(s.population_median.unwrap_or(f64::NAN)),
-                            fmt_num(m),
-                            fmt_num(pm)
-                        ),
-                        Some(s.name.clone()),
-                    );
-                }
+                            "like everyone ({:+.2} sd): {figures}",
+                            s.std_diff.unwrap_or(0.0)
+                        )
+                    } else {
+                        figures
+                    },
+                    Some(s.name.clone()),
+                );
             }
             // Marketer's words ("budget-conscious", "lapsed", "premium") and what members say.
-            let category_named = categories.iter().any(|c| contains_phrase(&cw, &words(c)));
             for w in words::concept_claims(&clause, profile, pain_point, category_named) {
                 push(w.claim, "word", w.verdict, w.evidence, Some(w.feature));
             }
@@ -1007,9 +805,25 @@ mod tests {
             "{:#?}",
             g.claims
         );
-        // A feature named as written is the one checked.
+        // A feature named as written is the one checked; "a vs b" is one claim, the pair.
         let g = run("discount_share (share of order lines with a discount): 0.42 vs 0.18, higher");
-        assert_eq!((g.checked, g.supported), (3, 3), "{:#?}", g.claims);
+        assert_eq!((g.checked, g.supported), (2, 2), "{:#?}", g.claims);
+        assert_eq!(g.claims[0].kind, "figures compared");
+        // A pair whose other side is no one's figure is wrong, though 0.42 alone is right.
+        let g = run("discount_share: 0.42 vs 0.30");
+        assert_eq!(
+            g.claims[0].verdict,
+            Verdict::Contradicted,
+            "{:#?}",
+            g.claims
+        );
+        // "spend more on" a category is that category's claim, not monetary's.
+        let g = run("They spend more on electronics than most.");
+        assert!(
+            g.claims.iter().all(|c| c.kind != "comparison"),
+            "{:#?}",
+            g.claims
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Figures in free text with their unit ("$1,234.50", "23%", "2.1x", "3 times", "1.2k") and
 //! whether one matches a figure of the profile within the check's tolerance.
 
-use super::{Fact, FactKind};
+use super::facts::{Fact, FactKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Unit {
@@ -16,6 +16,9 @@ pub(super) struct Number {
     pub value: f64,
     pub unit: Unit,
     pub raw: String,
+    /// Where it starts and ends in the text, in chars.
+    pub at: usize,
+    pub end: usize,
 }
 
 /// Numbers in a text with their unit: "$1,234.50", "23%", "23 percent", "2.1x", "3 times",
@@ -104,6 +107,8 @@ pub(super) fn numbers(text: &str) -> Vec<Number> {
             value,
             unit,
             raw: shown,
+            at: start - usize::from(minus) - usize::from(money),
+            end: i,
         });
     }
     out
@@ -119,18 +124,30 @@ pub(super) fn matches(n: &Number, f: &Fact, rel: f64) -> bool {
         f.chars().take_while(char::is_ascii_digit).count()
     });
     let plain_slack = 0.5 * 10f64.powi(-(decimals.min(6) as i32));
+    // "a discount rate of 0" says none: it does not stand for 0.37 rounded.
+    if n.value == 0.0 {
+        let scale = if f.kind == FactKind::Share {
+            100.0
+        } else {
+            1.0
+        };
+        return (f.value * scale).abs() < 0.05;
+    }
     match (n.unit, f.kind) {
         (Unit::Percent, FactKind::Share) => close(n.value, f.value * 100.0, rel, 0.5),
-        // A percentage is a share: "37.3%" does not quote a mean of 37.3 views.
-        (Unit::Percent, FactKind::Value) => {
-            f.value.abs() <= 1.0 && close(n.value, f.value * 100.0, rel, 0.5)
-        }
+        // A percentage is a share: "37.3%" quotes neither a mean of 37.3 views nor 0.34
+        // orders a month.
+        (Unit::Percent, FactKind::Value) => false,
         (Unit::Percent, FactKind::Ratio) => close(n.value, (f.value - 1.0) * 100.0, rel, 0.5),
         (Unit::Times, FactKind::Ratio) => close(n.value, f.value, rel, 0.05),
         (Unit::Times, _) => false,
         (Unit::Money, FactKind::Value) => close(n.value, f.value, rel, plain_slack),
         (Unit::Money, _) => false,
-        (Unit::Plain, FactKind::Share) => close(n.value, f.value * 100.0, rel, plain_slack),
+        // A share written as a fraction ("0.64") has decimals; "64" is the percentage.
+        (Unit::Plain, FactKind::Share) => {
+            close(n.value, f.value * 100.0, rel, plain_slack)
+                || (decimals > 0 && close(n.value, f.value, rel, plain_slack))
+        }
         (Unit::Plain, _) => close(n.value, f.value, rel, plain_slack),
     }
 }

@@ -25,11 +25,8 @@ struct Concept {
 
 const DISCOUNT_UP: &[Direction] = &[("discount_share", true), ("discount_rate", true)];
 const FULL_PRICE: &[Direction] = &[("discount_share", false), ("discount_rate", false)];
-const PREMIUM: &[Direction] = &[
-    ("discount_share", false),
-    ("price_index", true),
-    ("avg_order_value", true),
-];
+// The price level of what they buy: a large basket of cheap items is no premium.
+const PREMIUM: &[Direction] = &[("discount_share", false), ("price_index", true)];
 const FREQUENT: &[Direction] = &[("frequency", true), ("orders_per_month", true)];
 const INFREQUENT: &[Direction] = &[("frequency", false), ("orders_per_month", false)];
 
@@ -144,6 +141,19 @@ const CONCEPTS: &[Concept] = &[
             ("frequency", true),
             ("orders_per_month", true),
         ],
+    },
+    Concept {
+        phrases: &[
+            "purchasing enthusiast",
+            "shopping enthusiast",
+            "buying enthusiast",
+            "avid shopper",
+            "avid buyer",
+            "keen shopper",
+            "power shopper",
+            "shopaholic",
+        ],
+        features: FREQUENT,
     },
     Concept {
         phrases: &[
@@ -297,8 +307,24 @@ const CONCEPTS: &[Concept] = &[
         features: &[("peak_season_share", true)],
     },
     Concept {
-        phrases: &["bulk", "stock up", "stocking up", "multipack", "multi pack"],
+        phrases: &[
+            "bulk",
+            "stock up",
+            "stocking up",
+            "multipack",
+            "multi pack",
+            "large quantity",
+            "in quantity",
+        ],
         features: &[("units_per_line", true)],
+    },
+    Concept {
+        phrases: &[
+            "quality over quantity",
+            "quality not quantity",
+            "quality rather than quantity",
+        ],
+        features: &[("units_per_line", false)],
     },
     Concept {
         phrases: &[
@@ -325,8 +351,20 @@ const CONCEPTS: &[Concept] = &[
         features: &[("repeat_product_share", true)],
     },
     Concept {
-        phrases: &["variety seeker", "try new product", "trying new product"],
-        features: &[("repeat_product_share", false)],
+        phrases: &[
+            "variety seeker",
+            "try new product",
+            "trying new product",
+            "looking for variety",
+            "seek variety",
+            "seeking variety",
+            "variety in their purchase",
+            "wide range of categories",
+        ],
+        features: &[
+            ("repeat_product_share", false),
+            ("categories_browsed", true),
+        ],
     },
     Concept {
         phrases: &[
@@ -524,9 +562,52 @@ pub(super) fn concept_claims(
             ));
         }
     }
+    // A pain point about prices ("the high price of toys", "to avoid high prices") says the
+    // segment minds prices, whatever words surround it.
+    if pain_point {
+        const PRICE_PAIN: [&str; 7] = [
+            "price",
+            "pricey",
+            "pricing",
+            "expensive",
+            "overpriced",
+            "cost",
+            "costly",
+        ];
+        let at = (0..w.len()).find(|&i| !used[i] && PRICE_PAIN.contains(&w[i].as_str()));
+        if let Some(at) = at {
+            if let Some((verdict, evidence, feature)) = judge(profile, DISCOUNT_UP, false) {
+                out.push((
+                    at,
+                    WordClaim {
+                        claim: format!("minds {}", w[at]),
+                        feature,
+                        verdict,
+                        evidence,
+                    },
+                ));
+            }
+        }
+    }
     // In the order the clause says them.
     out.sort_by_key(|(at, _)| *at);
     out.into_iter().map(|(_, c)| c).collect()
+}
+
+/// Whether a clause says a category takes most of the segment's money ("more of their budget
+/// on toys than on other categories", "most of their spend").
+pub(super) fn says_top_category(w: &[String]) -> bool {
+    let has = |p: &str| {
+        let p = stemmed_phrase(p);
+        w.windows(p.len()).any(|x| x == p.as_slice())
+    };
+    has("than other categories")
+        || has("than on other categories")
+        || has("than any other category")
+        || has("most of their")
+        || has("largest share of their")
+        || has("biggest share of their")
+        || has("the bulk of their")
 }
 
 /// Value tiers and RFM segments a clause names, as (fact label prefix, name) pairs: a figure
@@ -569,8 +650,14 @@ pub(super) fn named_mix_groups(clause: &str) -> Vec<String> {
     out
 }
 
-const NEGATIVE_CUES: [&str; 25] = [
+const NEGATIVE_CUES: [&str; 31] = [
     "inconsisten",
+    "tedious",
+    "cumbersome",
+    "hassle",
+    "tiresome",
+    "lengthy",
+    "complicat",
     "frustrat",
     "disappoint",
     "complain",
@@ -615,15 +702,30 @@ const POSITIVE_CUES: [&str; 16] = [
     "favorite",
 ];
 
+/// Endings a cue word may take: "frustrat" reads "frustrated" and "frustrating", but "late"
+/// does not read "latest".
+const CUE_ENDINGS: [&str; 21] = [
+    "", "e", "ed", "d", "ing", "s", "es", "ly", "er", "est", "ion", "ment", "t", "y", "ied", "ies",
+    "ful", "ance", "cy", "ation", "atory",
+];
+
 fn cue(w: &str, cues: &[&str]) -> bool {
-    cues.iter().any(|c| w.starts_with(c))
+    cues.iter().any(|c| {
+        w.strip_prefix(c)
+            .is_some_and(|rest| CUE_ENDINGS.contains(&rest) || rest.starts_with("action"))
+    })
 }
 
 /// The sentiment a clause expresses, by its cue words; a pain point with a cue word is a
 /// complaint. A pain point without one ("finding books on eco-friendly platforms") states a
 /// need, not what members say, and is not read.
 fn clause_tone(w: &[String], pain_point: bool) -> Option<bool> {
-    let neg = w.iter().filter(|x| cue(x, &NEGATIVE_CUES)).count();
+    // "time-consuming" is a complaint although neither word is one.
+    let slow = w
+        .windows(2)
+        .filter(|p| p[0] == "time" && p[1] == "consuming")
+        .count();
+    let neg = w.iter().filter(|x| cue(x, &NEGATIVE_CUES)).count() + slow;
     let pos = w.iter().filter(|x| cue(x, &POSITIVE_CUES)).count();
     if pain_point {
         return (neg > 0).then_some(false);
@@ -635,10 +737,13 @@ fn clause_tone(w: &[String], pain_point: bool) -> Option<bool> {
     }
 }
 
-/// Words too general to be what a review is about.
-const GENERIC_TOPICS: [&str; 12] = [
+/// Words too general to be what a review is about: generic nouns, and verbs and adverbs of
+/// any sentence ("they may feel overwhelmed" says nothing about reviews that use "feels").
+const GENERIC_TOPICS: [&str; 36] = [
     "product", "item", "brand", "choice", "option", "thing", "order", "time", "really", "good",
-    "well", "just",
+    "well", "just", "feel", "look", "find", "make", "want", "need", "seem", "think", "know", "buy",
+    "bought", "shop", "never", "always", "exactly", "last", "first", "still", "even", "much",
+    "also", "again", "come", "used",
 ];
 
 /// How clearly a term's reviews must lean to count as praise or complaint.
