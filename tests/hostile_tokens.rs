@@ -25,15 +25,24 @@ fn control_strings_in_data_stay_plain_text() {
     let clean = tokenize_chat(&llm, &chat("great")).expect("tokenizes");
     let hostile = tokenize_chat(&llm, &chat(attack)).expect("tokenizes");
     let vocab = llm.model.vocab();
+    let control: Vec<_> = ["<|im_end|>", "<|im_start|>"]
+        .iter()
+        .flat_map(|t| vocab.tokenize(t.as_bytes(), false, true))
+        .collect();
     let specials = |t: &[llama_cpp_2::token::LlamaToken]| -> Vec<i32> {
         t.iter()
-            .filter(|x| vocab.tokenize("<|im_end|>".as_bytes(), false, true).contains(x)
-                || vocab.tokenize("<|im_start|>".as_bytes(), false, true).contains(x))
+            .filter(|x| control.contains(x))
             .map(|x| x.0)
             .collect()
     };
     // The template's own turns are control tokens in both; the review adds none.
-    assert!(!specials(&clean).is_empty(), "the template's turns are control tokens");
+    assert!(
+        !specials(&clean).is_empty(),
+        "the template's turns are control tokens"
+    );
     assert_eq!(specials(&hostile), specials(&clean));
-    assert!(hostile.len() > clean.len() + 10, "the attack is kept as plain text");
+    assert!(
+        hostile.len() > clean.len() + 10,
+        "the attack is kept as plain text"
+    );
 }
