@@ -17,6 +17,7 @@ pub mod pipeline;
 pub mod profile;
 pub mod recovery;
 pub mod report;
+pub mod sanitize;
 pub mod text;
 pub mod tui;
 pub mod util;

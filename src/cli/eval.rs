@@ -87,11 +87,17 @@ pub(super) fn eval(args: EvalArgs, quiet: bool) -> anyhow::Result<()> {
     write(&args.run, &e)?;
     reporter.finish();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&e)?);
+        println!(
+            "{}",
+            crate::sanitize::json(serde_json::to_string_pretty(&e)?)
+        );
     } else {
-        print!("{}", crate::eval::markdown(&e).trim_start());
+        print!(
+            "{}",
+            crate::sanitize::text(crate::eval::markdown(&e).trim_start())
+        );
         if !quiet {
-            eprintln!("wrote {}", args.run.join(crate::eval::EVAL).display());
+            say!("wrote {}", args.run.join(crate::eval::EVAL).display());
         }
     }
     Ok(())

@@ -17,6 +17,20 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::config::{Algo, Config, KChoice, DEFAULT_TOML};
 use crate::pipeline::{self, PipelineError, Progress, SegmentRequest};
 
+/// `eprintln!` through the sanitiser: nothing from the data reaches the terminal raw.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        eprintln!("{}", $crate::sanitize::text(&format!($($arg)*)))
+    };
+}
+
+/// `println!` through the sanitiser.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        println!("{}", $crate::sanitize::text(&format!($($arg)*)))
+    };
+}
+
 mod eval;
 
 /// Segment an online shop's customers locally and explain each segment.
@@ -296,7 +310,7 @@ struct EvaluateArgs {
 pub fn main() -> ExitCode {
     // A panic is a bug, never the user's fault: say so plainly instead of dumping a backtrace.
     std::panic::set_hook(Box::new(|info| {
-        eprintln!(
+        say!(
             "error: internal error: {info}\nThis is a bug in seglens, not a problem with your data; \
              please report it with the command you ran."
         );
@@ -309,7 +323,7 @@ pub fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("error: {err:#}");
+            say!("error: {err:#}");
             let _ = quiet;
             ExitCode::from(exit_code(&err))
         }
@@ -400,7 +414,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     };
                     return Ok(crate::tui::run(tui)?);
                 }
-                eprintln!("warning: --tui needs a terminal on stdin and stdout; running headless");
+                say!("warning: --tui needs a terminal on stdin and stdout; running headless");
             }
             segment(args.segment, cli.quiet, false)?;
             personas(&out, &opts, format, cli.quiet)
@@ -452,9 +466,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .collect();
             let agreement = crate::eval::agreement(&args.run, &args.truth, &merge)?;
             if !cli.quiet {
-                eprint!("{}", agreement.table());
+                eprint!("{}", crate::sanitize::text(&agreement.table()));
             }
-            println!("{:.4}", agreement.ari);
+            out!("{:.4}", agreement.ari);
             Ok(())
         }
     }
@@ -470,7 +484,7 @@ fn load_config(path: Option<&std::path::Path>, quiet: bool) -> anyhow::Result<Co
         local.is_file().then_some(local)
     });
     if path.is_none() && config_path.is_some() && !quiet {
-        eprintln!("using config ./{LOCAL_CONFIG}");
+        say!("using config ./{LOCAL_CONFIG}");
     }
     Ok(Config::load(config_path.as_deref())?)
 }
@@ -581,13 +595,13 @@ fn personas(
     let m = &result.meta;
     if !quiet {
         if let Some(r) = &m.fallback_reason {
-            eprintln!(
+            say!(
                 "warning: no model could be used ({r}); the personas were written from the profiles \
                  by template and are marked \"not model-written\""
             );
         }
         let flagged = result.personas.iter().filter(|p| p.flagged).count();
-        eprintln!(
+        say!(
             "{} persona(s) in {:.1} s: {} from the cache, model {}; {} generated tokens at {:.1} tokens/s; {} flagged",
             result.personas.len(),
             m.wall_ms / 1000.0,
@@ -597,7 +611,7 @@ fn personas(
             m.tokens_per_s,
             flagged
         );
-        eprintln!(
+        say!(
             "wrote {} and {}",
             run.join(crate::report::personas::PERSONAS).display(),
             run.join(crate::report::personas::REPORT).display()
@@ -605,9 +619,12 @@ fn personas(
     }
     let mut stdout = std::io::stdout().lock();
     let text = match format {
-        Format::Md => std::fs::read_to_string(run.join(crate::report::personas::REPORT))?,
-        Format::Json => crate::report::personas::json(&result)?,
-        Format::Jsonl => crate::report::personas::jsonl(&result)?,
+        Format::Md => crate::sanitize::text(&std::fs::read_to_string(
+            run.join(crate::report::personas::REPORT),
+        )?)
+        .into_owned(),
+        Format::Json => crate::sanitize::json(crate::report::personas::json(&result)?),
+        Format::Jsonl => crate::sanitize::json(crate::report::personas::jsonl(&result)?),
     };
     stdout.write_all(text.as_bytes())?;
     Ok(())
@@ -657,7 +674,7 @@ fn segment(args: SegmentArgs, quiet: bool, print: bool) -> anyhow::Result<()> {
     let result = result?;
     if !print {
         if !quiet {
-            eprintln!(
+            say!(
                 "segmented {} customers into {} segments; wrote {}",
                 result.info.customers,
                 result.clustering.k,
@@ -694,18 +711,16 @@ fn segment(args: SegmentArgs, quiet: bool, print: bool) -> anyhow::Result<()> {
             "text": result.info.text,
             "timings": result.info.timings,
         });
-        serde_json::to_writer_pretty(&mut stdout, &summary)?;
-        writeln!(stdout)?;
+        let json = crate::sanitize::json(serde_json::to_string_pretty(&summary)?);
+        writeln!(stdout, "{json}")?;
     } else {
-        write!(
-            stdout,
-            "{}",
-            crate::report::summary_table(&result.profiles, &result.clustering)
-        )?;
+        let mut text = crate::report::summary_table(&result.profiles, &result.clustering);
         if let Some(t) = &result.info.text {
-            writeln!(stdout, "{}", crate::text::summary_line(t))?;
+            text.push_str(&crate::text::summary_line(t));
+            text.push('\n');
         }
-        writeln!(stdout, "\nwrote {}", args.out.display())?;
+        text.push_str(&format!("\nwrote {}\n", args.out.display()));
+        write!(stdout, "{}", crate::sanitize::text(&text))?;
     }
     Ok(())
 }
@@ -797,9 +812,12 @@ fn embed(args: EmbedArgs, quiet: bool) -> anyhow::Result<()> {
             "threads": args.text.threads.unwrap_or_else(rayon::current_num_threads),
             "stats": stats,
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        println!(
+            "{}",
+            crate::sanitize::json(serde_json::to_string_pretty(&out)?)
+        );
     } else {
-        println!("{}", crate::text::stats_line(&stats));
+        out!("{}", crate::text::stats_line(&stats));
     }
     Ok(())
 }
@@ -826,7 +844,7 @@ fn demo(args: DemoArgs, quiet: bool) -> anyhow::Result<()> {
     };
     reporter.finish();
     if let Some(spec) = family {
-        println!(
+        out!(
             "family shop {}: {} archetypes ({}), noise level {:.2}, text-only pairs {:?}; spec in {}",
             spec.seed,
             spec.archetypes.len(),
@@ -836,7 +854,7 @@ fn demo(args: DemoArgs, quiet: bool) -> anyhow::Result<()> {
             crate::demo::family_json_path(&summary.truth_path).display()
         );
     }
-    println!(
+    out!(
         "wrote {} customers, {} order lines, {} events, {} reviews to {}; truth in {}",
         summary.customers,
         summary.order_lines,
@@ -877,7 +895,7 @@ impl Reporter {
     }
 
     fn report(&self, p: Progress) {
-        let line = match &p {
+        let line: String = match &p {
             Progress::Stage(s) => s.to_string(),
             Progress::Detail(d) => format!("  {d}"),
             Progress::Warning(w) => format!("warning: {w}"),
@@ -899,13 +917,14 @@ impl Reporter {
                 line
             }
         };
+        let line = crate::sanitize::text(&line).into_owned();
         if let Some(b) = &self.bar {
             match p {
                 Progress::Warning(_) => b.println(line),
                 _ => b.set_message(line.trim().to_string()),
             }
         } else if self.plain || matches!(p, Progress::Warning(_)) {
-            eprintln!("[{:>6.1}s] {line}", self.start.elapsed().as_secs_f64());
+            say!("[{:>6.1}s] {line}", self.start.elapsed().as_secs_f64());
         }
     }
 

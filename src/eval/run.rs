@@ -107,7 +107,11 @@ pub fn evaluate(
         let Some(s) = data.by_key(&p.key) else {
             continue;
         };
-        let extra: String = p.tools.iter().map(|t| format!("{}\n", t.result)).collect();
+        let extra: String = p
+            .tools
+            .iter()
+            .map(|t| format!("{}\n", crate::llm::tools::evidence(&data, &t.call)))
+            .collect();
         let facts = grounding::facts_for(
             s,
             &data.profiles,
@@ -291,7 +295,8 @@ fn judge_recovery(
 
 /// Writes eval.json and replaces the Evaluation section of report.md (each file atomically).
 pub fn write(dir: &Path, e: &Evaluation) -> Result<(), EvalError> {
-    let json = serde_json::to_string_pretty(e).map_err(|x| read_err(&dir.join(EVAL), x))? + "\n";
+    let json = serde_json::to_string_pretty(e).map_err(|x| read_err(&dir.join(EVAL), x))?;
+    let json = crate::sanitize::json(json) + "\n";
     let path = dir.join(EVAL);
     crate::util::write_atomic(&path, json.as_bytes()).map_err(|x| read_err(&path, x))?;
     let report = dir.join(crate::report::personas::REPORT);
@@ -301,7 +306,7 @@ pub fn write(dir: &Path, e: &Evaluation) -> Result<(), EvalError> {
             .next()
             .unwrap_or(&md)
             .trim_end();
-        let out = format!("{kept}\n{}", markdown(e));
+        let out = crate::sanitize::text(&format!("{kept}\n{}", markdown(e))).into_owned();
         crate::util::write_atomic(&report, out.as_bytes()).map_err(|x| read_err(&report, x))?;
     }
     Ok(())

@@ -281,8 +281,40 @@ impl Call {
     }
 }
 
+/// Who reads a result: the model, or the grounding check.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reader {
+    Model,
+    /// Only what the tool computed: no review text, no filter or name the model wrote, no
+    /// digits of shop names (a product called "Speaker 3000" states no figure).
+    Evidence,
+}
+
 /// Runs a call; a bad argument gives an explanatory result, never an error.
 pub fn run(data: &RunData, call: &Call) -> String {
+    answer(data, call, Reader::Model).unwrap_or_else(|e| format!("error: {e}"))
+}
+
+/// The figures a call computed, as lines for [`crate::llm::grounding::facts_in_text`]: what a
+/// persona may cite from its tool calls. Text the model supplied (a filter, its thresholds, a
+/// name) and review text never count, so a call cannot make its own numbers supported.
+pub fn evidence(data: &RunData, call_text: &str) -> String {
+    Call::parse(call_text)
+        .ok()
+        .and_then(|c| answer(data, &c, Reader::Evidence).ok())
+        .unwrap_or_default()
+}
+
+/// `s` without digits, for shop names in evidence.
+fn no_digits(s: &str) -> String {
+    s.chars().filter(|c| !c.is_ascii_digit()).collect()
+}
+
+fn answer(data: &RunData, call: &Call, reader: Reader) -> Result<String, String> {
+    let shown = |s: &str| match reader {
+        Reader::Model => s.to_string(),
+        Reader::Evidence => no_digits(s),
+    };
     let seg = |id: i32| {
         data.segment(id)
             .ok_or_else(|| format!("there is no segment {id}"))
@@ -318,8 +350,8 @@ pub fn run(data: &RunData, call: &Call) -> String {
                 .map(|p| {
                     format!(
                         "{} ({}): {}% of members bought it vs {}% of all customers ({:.2}x)",
-                        p.name.as_deref().unwrap_or(&p.product_id),
-                        p.category.as_deref().unwrap_or("uncategorised"),
+                        shown(p.name.as_deref().unwrap_or(&p.product_id)),
+                        shown(p.category.as_deref().unwrap_or("uncategorised")),
                         pct(p.buyer_share),
                         pct(p.population_buyer_share),
                         p.lift
@@ -328,6 +360,7 @@ pub fn run(data: &RunData, call: &Call) -> String {
                 .collect::<Vec<_>>()
                 .join("\n")
         }),
+        Call::SampleReviews { .. } if reader == Reader::Evidence => Ok(String::new()),
         Call::SampleReviews { segment, n } => seg(*segment).map(|s| {
             let reviews: Vec<String> = s
                 .text
@@ -357,7 +390,7 @@ pub fn run(data: &RunData, call: &Call) -> String {
             Ok(format!(
                 "{} ({}): segment mean {}, median {}; population mean {}, median {}{}",
                 f.name,
-                f.description,
+                shown(&f.description),
                 v(f.mean),
                 v(f.median),
                 v(f.population_mean),
@@ -367,18 +400,33 @@ pub fn run(data: &RunData, call: &Call) -> String {
                     .unwrap_or_default()
             ))
         }),
-        Call::Members { segment, filter } => seg(*segment).and_then(|s| members(data, s, filter)),
+        Call::Members { segment, filter } => {
+            seg(*segment).and_then(|s| members(data, s, filter, reader))
+        }
     };
-    out.unwrap_or_else(|e| format!("error: {e}"))
+    out
 }
 
-fn members(data: &RunData, s: &SegmentProfile, filter: &str) -> Result<String, String> {
+fn members(
+    data: &RunData,
+    s: &SegmentProfile,
+    filter: &str,
+    reader: Reader,
+) -> Result<String, String> {
     let m = data
         .members
         .as_ref()
         .ok_or("this run has no per-customer tables to filter")?;
     let mut tests: Vec<Box<dyn Fn(usize) -> bool + '_>> = Vec::new();
-    for c in crate::features::filter::parse(filter)? {
+    let conditions = crate::features::filter::parse(filter)?;
+    let what = match reader {
+        Reader::Model => filter.to_string(),
+        Reader::Evidence => {
+            let columns: Vec<&str> = conditions.iter().map(|c| c.column.as_str()).collect();
+            format!("a filter on {}", columns.join(" and "))
+        }
+    };
+    for c in conditions {
         if c.column == "value_tier" {
             tests.push(Box::new(move |i| c.holds_text(&m.value_tier[i])));
             continue;
@@ -403,7 +451,7 @@ fn members(data: &RunData, s: &SegmentProfile, filter: &str) -> Result<String, S
     }
     let n = m.segment.len().max(1);
     Ok(format!(
-        "{hit} of {size} members of segment {} ({}%) match {filter}, vs {}% of all customers",
+        "{hit} of {size} members of segment {} ({}%) match {what}, vs {}% of all customers",
         s.id,
         pct(hit as f64 / size.max(1) as f64),
         pct(all_hit as f64 / n as f64)
@@ -425,6 +473,63 @@ mod tests {
             }
         );
         assert!(Call::parse(r#"{"tool":"rm -rf"}"#).is_err());
+    }
+
+    /// Two segments of two members each, with a `monetary` column.
+    fn tiny() -> RunData {
+        let seg = |id: i32| {
+            serde_json::from_value::<SegmentProfile>(serde_json::json!({
+                "id": id, "label": format!("Segment {id}"), "size": 2, "share": 0.5,
+                "traits": [], "trait_features": [], "features": [],
+                "top_categories": [], "top_products": [], "value_tiers": {}, "rfm_segments": {},
+                "representatives": [], "mean_confidence": 1.0
+            }))
+            .unwrap()
+        };
+        RunData {
+            dir: PathBuf::new(),
+            profiles: Profiles {
+                customers: 4,
+                as_of: "2025-01-01".into(),
+                segments: vec![seg(0), seg(1)],
+            },
+            members: Some(Members {
+                segment: vec![0, 0, 1, 1],
+                subsegment: vec![-1; 4],
+                numeric: HashMap::from([("monetary".to_string(), vec![100.0, 9000.0, 50.0, 60.0])]),
+                value_tier: vec!["low".into(); 4],
+            }),
+            fingerprint: String::new(),
+        }
+    }
+
+    #[test]
+    fn evidence_holds_only_what_the_tool_computed() {
+        let data = tiny();
+        let call = r#"{"tool":"members","segment":0,"filter":"monetary>5437"}"#;
+        let shown = run(&data, &Call::parse(call).unwrap());
+        assert!(
+            shown.contains("5437"),
+            "the model sees its own filter: {shown}"
+        );
+        let ev = evidence(&data, call);
+        assert!(
+            ev.starts_with("1 of 2 members of segment 0 (50.0%)"),
+            "{ev}"
+        );
+        assert!(
+            !ev.contains("5437"),
+            "the threshold it wrote is no evidence: {ev}"
+        );
+        let facts = crate::llm::grounding::facts_in_text(&ev);
+        assert!(facts.iter().all(|f| (f.value() - 5437.0).abs() > 1.0));
+        assert!(facts.iter().any(|f| (f.value() - 0.5).abs() < 1e-9));
+        // Reviews are text, not figures; a call that is no call gives nothing.
+        assert_eq!(
+            evidence(&data, r#"{"tool":"sample_reviews","segment":0,"n":3}"#),
+            ""
+        );
+        assert_eq!(evidence(&data, "monetary > 5437"), "");
     }
 
     #[test]

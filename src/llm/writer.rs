@@ -640,7 +640,7 @@ pub fn write(
         d.transcript.extend(entry.transcript.iter().cloned());
         let steps = tool_steps(&entry.transcript);
         for t in &steps {
-            d.extra_facts.push_str(&t.result);
+            d.extra_facts.push_str(&tools::evidence(data, &t.call));
             d.extra_facts.push('\n');
         }
         d.tools.extend(steps);

@@ -195,11 +195,13 @@ fn stage_parquet(path: &Path, df: &mut DataFrame) -> Result<(PathBuf, AtomicFile
 
 fn stage_json<T: Serialize>(path: &Path, value: &T) -> Result<(PathBuf, AtomicFile), ReportError> {
     let mut f = create(path)?;
-    serde_json::to_writer_pretty(&mut f, value).map_err(|e| encode(path.to_path_buf(), e))?;
-    f.write_all(b"\n").map_err(|source| ReportError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = serde_json::to_string_pretty(value).map_err(|e| encode(path.to_path_buf(), e))?;
+    let text = crate::sanitize::json(text) + "\n";
+    f.write_all(text.as_bytes())
+        .map_err(|source| ReportError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
     Ok((path.to_path_buf(), f))
 }
 

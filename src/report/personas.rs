@@ -20,7 +20,7 @@ pub fn write(dir: &Path, run: &PersonaRun, data: &RunData) -> Result<(), ReportE
         path: dir.join(PERSONAS),
         message: e.to_string(),
     })?;
-    let md = markdown(run, data);
+    let md = crate::sanitize::text(&markdown(run, data)).into_owned();
     for (name, bytes) in [(PERSONAS, json.as_bytes()), (REPORT, md.as_bytes())] {
         let path = dir.join(name);
         crate::util::write_atomic(&path, bytes).map_err(|source| ReportError::Io {
@@ -31,8 +31,9 @@ pub fn write(dir: &Path, run: &PersonaRun, data: &RunData) -> Result<(), ReportE
     Ok(())
 }
 
+/// personas.json's text: no raw control character from the data (see [`crate::sanitize::json`]).
 pub fn json(run: &PersonaRun) -> serde_json::Result<String> {
-    Ok(serde_json::to_string_pretty(run)? + "\n")
+    Ok(crate::sanitize::json(serde_json::to_string_pretty(run)?) + "\n")
 }
 
 /// One persona record per line, each with the run's model, seed and prompt hash.
@@ -48,7 +49,7 @@ pub fn jsonl(run: &PersonaRun) -> serde_json::Result<String> {
         out.push_str(&serde_json::to_string(&line)?);
         out.push('\n');
     }
-    Ok(out)
+    Ok(crate::sanitize::json(out))
 }
 
 fn cell(s: &str) -> String {

@@ -13,7 +13,6 @@ pub mod jobs;
 pub mod keys;
 pub mod level;
 pub mod model;
-pub mod sanitize;
 pub mod theme;
 pub mod view;
 mod view_sub;

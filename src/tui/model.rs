@@ -11,7 +11,6 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
-use super::sanitize::{in_place, lines_in_place, owned};
 use crate::config::Config;
 use crate::features::filter::{self, Condition};
 use crate::llm::persona::PersonaRecord;
@@ -20,6 +19,7 @@ use crate::llm::writer::{PersonaMeta, PersonaRun};
 use crate::profile::{Profiles, SegmentProfile};
 use crate::report::personas::PERSONAS;
 use crate::report::{ASSIGNMENTS, FEATURES, RUN};
+use crate::sanitize::{in_place, lines_in_place, owned};
 
 /// Problems opening a run for the UI: the run's own files (as the persona writer reports them),
 /// or the shop's tables it was made from.

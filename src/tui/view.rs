@@ -57,7 +57,7 @@ pub fn draw(f: &mut Frame, app: &mut App) {
         };
         let line = Line::from(vec![
             Span::styled(label, app.theme.title()),
-            Span::raw(super::sanitize::clean(&p.text).into_owned()),
+            Span::raw(crate::sanitize::clean(&p.text).into_owned()),
             Span::styled(" ", app.theme.selected()),
         ]);
         f.render_widget(Clear, bottom);
@@ -89,7 +89,7 @@ fn draw_tabs(f: &mut Frame, app: &App, area: Rect) {
     }
     if let Some(run) = &app.run {
         spans.extend(super::view_sub::breadcrumb(app, run, t));
-        let dir = super::sanitize::owned(&run.dir.display().to_string());
+        let dir = crate::sanitize::owned(&run.dir.display().to_string());
         spans.push(Span::styled(format!("  {dir}"), t.dim()));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
@@ -108,13 +108,13 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
             format!(
                 "{} {}{cancel}  ",
                 SPINNER[app.spinner % 4],
-                super::sanitize::clean(&job.label)
+                crate::sanitize::clean(&job.label)
             ),
             t.warn(),
         ));
     }
     if let Some(s) = &app.status {
-        spans.push(Span::raw(super::sanitize::owned(s)));
+        spans.push(Span::raw(crate::sanitize::owned(s)));
     }
     let hint = "  ? help  q back  Q quit";
     let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
@@ -207,11 +207,11 @@ fn draw_pipeline(f: &mut Frame, app: &App, area: Rect) {
             } else {
                 Span::styled(format!("{} ", SPINNER[app.spinner % 4]), t.warn())
             };
-            lines.push(Line::from(vec![mark, Span::raw(super::sanitize::owned(s))]));
+            lines.push(Line::from(vec![mark, Span::raw(crate::sanitize::owned(s))]));
         }
         if let Some(e) = &p.failed {
             lines.push(Line::raw(""));
-            lines.push(Line::styled(super::sanitize::owned(e), t.bad()));
+            lines.push(Line::styled(crate::sanitize::owned(e), t.bad()));
             lines.push(Line::raw("Q quits."));
         }
     }
@@ -511,7 +511,7 @@ fn draw_persona(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
             )),
         ]));
         l.push(Line::raw(""));
-        for line in super::sanitize::clean_lines(text).lines() {
+        for line in crate::sanitize::clean_lines(text).lines() {
             l.push(Line::raw(line.to_string()));
         }
         if text.is_empty() {
@@ -749,7 +749,7 @@ fn draw_map(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
     );
     let Load::Ready(m) = &app.members else {
         let msg = match &app.members {
-            Load::Failed(e) => super::sanitize::owned(e),
+            Load::Failed(e) => crate::sanitize::owned(e),
             _ => "loading the projection…".into(),
         };
         f.render_widget(Paragraph::new(msg).block(block(title, true, &t)), map_area);
@@ -850,7 +850,7 @@ fn draw_members(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
     app.areas.table.set(area);
     let Load::Ready(m) = &app.members else {
         let msg = match &app.members {
-            Load::Failed(e) => super::sanitize::owned(e),
+            Load::Failed(e) => crate::sanitize::owned(e),
             _ => "loading members…".into(),
         };
         f.render_widget(
@@ -961,14 +961,14 @@ fn draw_members(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
         );
     }
     if let Some(fl) = &tb.filter {
-        let _ = write!(title, "· filter {} ", super::sanitize::clean(fl));
+        let _ = write!(title, "· filter {} ", crate::sanitize::clean(fl));
     }
     if let Some(s) = &tb.search {
         let n = tb.hits.len();
         let _ = write!(
             title,
             "· /{} ({n} {}) ",
-            super::sanitize::clean(s),
+            crate::sanitize::clean(s),
             if n == 1 { "match" } else { "matches" }
         );
     }
@@ -985,7 +985,7 @@ fn draw_member(f: &mut Frame, app: &mut App, run: &RunView, area: Rect) {
     let t = app.theme;
     let (Load::Ready(_), Some(d)) = (&app.members, &app.member.detail) else {
         let msg = match (&app.shop, &app.members) {
-            (Load::Failed(e), _) | (_, Load::Failed(e)) => super::sanitize::owned(e),
+            (Load::Failed(e), _) | (_, Load::Failed(e)) => crate::sanitize::owned(e),
             _ => "reading the member's orders and reviews… (Esc cancels)".into(),
         };
         f.render_widget(

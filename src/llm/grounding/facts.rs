@@ -54,6 +54,11 @@ pub struct Fact {
 }
 
 impl Fact {
+    /// The figure, for callers that list what a text makes evidence of.
+    pub fn value(&self) -> f64 {
+        self.value
+    }
+
     fn new(value: f64, kind: FactKind, keys: Vec<String>, label: impl Into<String>) -> Self {
         Self {
             value,

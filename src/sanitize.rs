@@ -1,5 +1,7 @@
-//! Makes text from the data safe to draw: control characters and escape sequences in names,
-//! reviews, queries or product names never reach the terminal raw.
+//! The one sanitiser for every string bound for a terminal or a report: control characters and
+//! escape sequences in names, reviews, queries, product names or cells never reach a terminal raw,
+//! whether drawn by the TUI, printed by the CLI (errors, warnings, reports on stdout) or written
+//! into report.md and the JSON outputs that scripts print.
 //!
 //! Control characters are shown the way `cat -v` shows them (`ESC` as `^[`, `BEL` as `^G`, C1
 //! controls as `<U+009B>`), so a review carrying `ESC ] 0;PWNED BEL` reads as harmless text and
@@ -9,7 +11,7 @@
 use std::borrow::Cow;
 
 /// Whether `c` must not reach the terminal as it is.
-fn unsafe_char(c: char) -> bool {
+pub fn unsafe_char(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
         || c == '\u{FEFF}'
@@ -51,6 +53,51 @@ pub fn lines_in_place(s: &mut String) {
     }
 }
 
+/// Text for a terminal or a Markdown file: [`clean`] line by line, line breaks kept, and tabs
+/// kept too (aligned tables); every other control character made visible.
+pub fn text(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| unsafe_char(c) && c != '\n' && c != '\t') {
+        return Cow::Borrowed(s);
+    }
+    let parts: Vec<String> = s
+        .split('\n')
+        .map(|l| {
+            l.split('\t')
+                .map(|p| clean(p).into_owned())
+                .collect::<Vec<_>>()
+                .join("\t")
+        })
+        .collect();
+    Cow::Owned(parts.join("\n"))
+}
+
+/// Serialised JSON with every character that [`unsafe_char`] names and serde leaves raw (DEL, C1
+/// controls, bidirectional marks, BOM) written as a `\uXXXX` escape: the same JSON value, and no
+/// control byte reaches a terminal that prints it. Such characters only occur inside strings.
+pub fn json(s: String) -> String {
+    if !s.chars().any(unsafe_char_json) {
+        return s;
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if unsafe_char_json(c) {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{:04x}", u));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Characters serde_json writes raw that must not be: every unsafe one but the whitespace it
+/// emits between tokens (and escapes inside strings).
+fn unsafe_char_json(c: char) -> bool {
+    unsafe_char(c) && !matches!(c, '\n' | '\t' | '\r')
+}
+
 /// [`clean`] as an owned string, for storing in view models.
 pub fn owned(s: &str) -> String {
     clean(s).into_owned()
@@ -86,6 +133,22 @@ mod tests {
     #[test]
     fn clean_lines_keeps_line_breaks_only() {
         assert_eq!(clean_lines("a\u{1b}[2J\nb\r\tc"), "a^[[2J\nb  c");
+    }
+
+    #[test]
+    fn text_keeps_lines_and_tabs() {
+        assert_eq!(text("a\tb\n\u{1b}]0;x\u{7}"), "a\tb\n^[]0;x^G");
+        assert!(matches!(text("plain\ttable\n"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn json_escapes_what_serde_leaves_raw_and_stays_the_same_value() {
+        let v = serde_json::json!({"name": "a\u{1b}]0;T\u{7}\u{9b}2J\u{202e}b\u{7f}\u{1F600}"});
+        let raw = serde_json::to_string_pretty(&v).unwrap();
+        let safe = json(raw);
+        assert!(!safe.chars().any(|c| unsafe_char(c) && c != '\n'));
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back, v);
     }
 
     #[test]
