@@ -98,6 +98,24 @@ fn unsafe_char_json(c: char) -> bool {
     unsafe_char(c) && !matches!(c, '\n' | '\t' | '\r')
 }
 
+/// One CSV cell of an export: quoted when it must be, and a text that a spreadsheet would run
+/// as a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) prefixed with
+/// `'`, so a product called `=HYPERLINK(...)` stays text. Numbers such as `-3.5` are kept.
+pub fn csv_cell(s: &str) -> String {
+    let formula =
+        s.starts_with(['=', '+', '-', '@', '\t', '\r']) && s.trim().parse::<f64>().is_err();
+    let s: Cow<'_, str> = if formula {
+        Cow::Owned(format!("'{s}"))
+    } else {
+        Cow::Borrowed(s)
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.into_owned()
+    }
+}
+
 /// [`clean`] as an owned string, for storing in view models.
 pub fn owned(s: &str) -> String {
     clean(s).into_owned()
@@ -149,6 +167,16 @@ mod tests {
         assert!(!safe.chars().any(|c| unsafe_char(c) && c != '\n'));
         let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
         assert_eq!(back, v);
+    }
+
+    #[test]
+    fn csv_cells_never_run_as_formulas() {
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_cell("+1+cmd"), "'+1+cmd");
+        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_cell("-0.35"), "-0.35");
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_cell("plain"), "plain");
     }
 
     #[test]

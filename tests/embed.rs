@@ -187,6 +187,18 @@ fn order_and_batching_do_not_change_vectors() {
 }
 
 #[test]
+fn a_huge_text_is_cut_before_tokenizing_without_changing_its_vector() {
+    let e = embedder();
+    let long = "the lamp arrived broken and support never answered ".repeat(40_000);
+    let short = "the lamp arrived broken and support never answered ".repeat(60);
+    let ids = e.tokenize(&[&long, &short]).unwrap();
+    assert_eq!(ids[0], ids[1], "both truncate to the same tokens");
+    let (v, _) = e.embed(&[&long, &short], &|_| {}).unwrap();
+    let d = e.dim();
+    assert!(cos(&v[..d], &v[d..]) > 0.99999);
+}
+
+#[test]
 fn second_run_embeds_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let texts = dir.path().join("texts.txt");

@@ -97,6 +97,24 @@ fn personas(run: &Path, cache: &Path, config_body: &str, extra: &[&str]) -> Valu
     serde_json::from_slice(&out).expect("personas JSON on stdout")
 }
 
+/// Whether `p` is model-written. The small model often writes junk (lists of figures, loops);
+/// the degenerate-text check then puts the template in its place, flagged and saying why, and
+/// that is the only other outcome allowed.
+fn model_written_or_caught(p: &Value) -> bool {
+    if p["origin"] == "model" {
+        assert_eq!(p["written_by"], "model-written");
+        return true;
+    }
+    assert_eq!(p["origin"], "template", "{p}");
+    assert_eq!(p["flagged"], true, "a replaced reply is flagged: {p}");
+    assert!(
+        p["notes"].to_string().contains("degenerate text"),
+        "the template stands in only for a degenerate reply: {}",
+        p["notes"]
+    );
+    false
+}
+
 fn names(v: &Value) -> Vec<String> {
     v["personas"]
         .as_array()
@@ -164,15 +182,15 @@ fn model_personas_parse_are_distinct_reproducible_and_cached() {
     assert_eq!(first["meta"]["tools"], true);
     assert_eq!(first["personas"].as_array().unwrap().len(), 2);
     for p in first["personas"].as_array().unwrap() {
-        assert_eq!(p["origin"], "model", "{p}");
-        assert_eq!(p["written_by"], "model-written");
         assert!(!p["transcript"].as_array().unwrap().is_empty());
-        // Pass 4 ran: every persona says how its name fared in the vote.
-        let notes = p["notes"].to_string();
-        assert!(
-            notes.contains("by vote") || notes.contains("no candidate name"),
-            "{notes}"
-        );
+        if model_written_or_caught(p) {
+            // Pass 4 ran: every model-written persona says how its name fared in the vote.
+            let notes = p["notes"].to_string();
+            assert!(
+                notes.contains("by vote") || notes.contains("no candidate name"),
+                "{notes}"
+            );
+        }
     }
     assert_schema(&first);
     assert_distinct(&first);
@@ -437,7 +455,7 @@ fn sub_segment_persona_on_the_real_model() {
     assert_eq!(ps.len(), 1, "{v}");
     assert_eq!(ps[0]["key"], "0.0");
     assert_eq!(ps[0]["segment"], 0);
-    assert_eq!(ps[0]["written_by"], "model-written");
+    model_written_or_caught(&ps[0]);
     let profiles: Value =
         serde_json::from_slice(&std::fs::read(run.join("segments.json")).unwrap()).unwrap();
     let sub = &profiles["segments"][0]["children"][0];

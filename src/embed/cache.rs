@@ -1,19 +1,27 @@
 //! The on-disk embedding cache: one append-only file per (model, max tokens), keyed by text hash.
 //!
-//! Layout: an 16-byte header (`SGLEMB01`, dimension as u32 LE, 4 reserved bytes) followed by
-//! records of a 16-byte key (the first 16 bytes of sha256(text)) and `dim` f32 LE values.
-//! Appends take an exclusive file lock and first cut any torn record left by a killed run, so a
-//! crash loses at most the batch being written and never corrupts what is already there.
+//! Layout: a 16-byte header (`SGLEMB02`, dimension as u32 LE, 4 reserved bytes) followed by
+//! records of a 16-byte key (the first 16 bytes of sha256(text)), `dim` f32 LE values and a
+//! 4-byte checksum (the first bytes of sha256 over key and values). Appends take an exclusive
+//! file lock and first cut any torn record left by a killed run, so a crash loses at most the
+//! batch being written and never corrupts what is already there.
+//!
+//! Reading streams the file record by record (it is never held whole in memory). A record whose
+//! checksum fails or that holds a non-finite value is skipped and counted: its text is embedded
+//! again and appended. When skipped and superseded records make up a large share of the file, it
+//! is rewritten compacted (atomically, under the lock).
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-const MAGIC: &[u8; 8] = b"SGLEMB01";
+const MAGIC: &[u8; 8] = b"SGLEMB02";
 const HEADER: usize = 16;
+/// Compact when at least this share of the file's records is damaged or superseded.
+const COMPACT_SHARE: f64 = 0.25;
 
 /// Key of one text in the cache.
 pub type Key = [u8; 16];
@@ -51,6 +59,16 @@ pub struct Cache {
     dim: usize,
     index: HashMap<Key, usize>,
     vectors: Vec<f32>,
+    /// Records skipped on open: damaged (checksum) or holding a non-finite value.
+    damaged: usize,
+    /// Records on file that a later or earlier record of the same key made redundant.
+    superseded: usize,
+}
+
+/// The checksum stored after a record's values.
+fn checksum(record: &[u8]) -> [u8; 4] {
+    let d = Sha256::digest(record);
+    [d[0], d[1], d[2], d[3]]
 }
 
 impl Cache {
@@ -65,37 +83,57 @@ impl Cache {
             dim,
             index: HashMap::new(),
             vectors: Vec::new(),
+            damaged: 0,
+            superseded: 0,
         };
-        let mut bytes = Vec::new();
-        match File::open(path) {
-            Ok(mut f) => {
-                f.read_to_end(&mut bytes).map_err(io)?;
-            }
+        let file = match File::open(path) {
+            Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(cache),
             Err(e) => return Err(io(e)),
-        }
-        if bytes.len() < HEADER {
+        };
+        let len = file.metadata().map_err(io)?.len() as usize;
+        if len < HEADER {
             // Empty, or cut inside the header by a killed first write: the next append rewrites it.
             return Ok(cache);
         }
-        cache.check_header(&bytes)?;
-        let rec = 16 + 4 * dim;
-        let whole = (bytes.len() - HEADER) / rec;
-        cache.vectors.reserve(whole * dim);
-        for r in bytes[HEADER..HEADER + whole * rec].chunks_exact(rec) {
+        let mut r = BufReader::with_capacity(1 << 16, file);
+        let mut header = [0u8; HEADER];
+        r.read_exact(&mut header).map_err(io)?;
+        cache.check_header(&header)?;
+        let rec = cache.record_len();
+        let whole = (len - HEADER) / rec;
+        cache.vectors.reserve(whole.min(1 << 20) * dim);
+        let mut buf = vec![0u8; rec];
+        for _ in 0..whole {
+            r.read_exact(&mut buf).map_err(io)?;
+            let (body, check) = buf.split_at(16 + 4 * dim);
+            let values = body[16..]
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+            if checksum(body) != check || values.clone().any(|x| !x.is_finite()) {
+                cache.damaged += 1;
+                continue;
+            }
             let mut k = [0u8; 16];
-            k.copy_from_slice(&r[..16]);
+            k.copy_from_slice(&body[..16]);
             if cache.index.contains_key(&k) {
+                cache.superseded += 1;
                 continue;
             }
             cache.index.insert(k, cache.index.len());
-            cache.vectors.extend(
-                r[16..]
-                    .chunks_exact(4)
-                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
-            );
+            cache.vectors.extend(values);
         }
         Ok(cache)
+    }
+
+    fn record_len(&self) -> usize {
+        16 + 4 * self.dim + 4
+    }
+
+    /// Records skipped on open because they were damaged or not finite: their texts are
+    /// embedded again.
+    pub fn damaged(&self) -> usize {
+        self.damaged
     }
 
     fn check_header(&self, bytes: &[u8]) -> Result<(), CacheError> {
@@ -138,15 +176,25 @@ impl Cache {
             path: self.path.clone(),
             source,
         };
-        let mut buf = Vec::with_capacity(items.len() * (16 + 4 * self.dim));
+        let mut buf = Vec::with_capacity(items.len() * self.record_len());
         for (k, v) in items {
-            if v.len() != self.dim || self.index.contains_key(k) {
+            // A non-finite vector is never stored: the next run embeds its text again.
+            if v.len() != self.dim || self.index.contains_key(k) || v.iter().any(|x| !x.is_finite())
+            {
                 continue;
             }
+            let start = buf.len();
             buf.extend_from_slice(k);
             for x in *v {
                 buf.extend_from_slice(&x.to_le_bytes());
             }
+            let c = checksum(&buf[start..]);
+            buf.extend_from_slice(&c);
+        }
+        let stale = self.damaged + self.superseded;
+        let on_file = self.index.len() + stale;
+        if stale > 0 && stale as f64 >= COMPACT_SHARE * on_file as f64 {
+            return self.compact(&buf);
         }
         if buf.is_empty() {
             return Ok(());
@@ -174,7 +222,7 @@ impl Cache {
             let mut header = [0u8; HEADER];
             f.read_exact(&mut header).map_err(io)?;
             self.check_header(&header)?;
-            let rec = 16 + 4 * self.dim;
+            let rec = self.record_len();
             let whole = HEADER + (len - HEADER) / rec * rec;
             if whole != len {
                 // A run was killed mid-append: drop the torn record.
@@ -185,6 +233,55 @@ impl Cache {
         f.write_all(&buf).map_err(io)?;
         f.sync_data().map_err(io)?;
         f.unlock().map_err(io)?;
+        Ok(())
+    }
+
+    /// Rewrites the file with one good record per key (those on file now, then `fresh`
+    /// records), atomically: a crash leaves the old file or the new one. Records another process
+    /// appended before the lock was taken are read back and kept; one appending while the file
+    /// is replaced may lose that batch, which is only embedded again on a later run.
+    fn compact(&mut self, fresh: &[u8]) -> Result<(), CacheError> {
+        let io = |source| CacheError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        let lock = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&self.path)
+            .map_err(io)?;
+        lock.lock().map_err(io)?;
+        // Records another process appended since this one opened the cache are kept.
+        let now = Cache::open(&self.path, self.dim)?;
+        let mut out = Vec::with_capacity(HEADER + (now.index.len() + 1) * self.record_len());
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&(self.dim as u32).to_le_bytes());
+        out.extend_from_slice(&[0u8; 4]);
+        let mut keys: Vec<(&Key, &usize)> = now.index.iter().collect();
+        keys.sort_by_key(|(_, &i)| i);
+        for (k, &i) in keys {
+            let start = out.len();
+            out.extend_from_slice(k);
+            for x in &now.vectors[i * self.dim..(i + 1) * self.dim] {
+                out.extend_from_slice(&x.to_le_bytes());
+            }
+            let c = checksum(&out[start..]);
+            out.extend_from_slice(&c);
+        }
+        let rec = self.record_len();
+        for r in fresh.chunks_exact(rec) {
+            let mut k = [0u8; 16];
+            k.copy_from_slice(&r[..16]);
+            if !now.index.contains_key(&k) {
+                out.extend_from_slice(r);
+            }
+        }
+        crate::util::write_atomic(&self.path, &out).map_err(io)?;
+        lock.unlock().map_err(io)?;
+        self.damaged = 0;
+        self.superseded = 0;
         Ok(())
     }
 }
@@ -218,6 +315,45 @@ mod tests {
         assert_eq!(c.len(), 3);
         assert_eq!(c.get(&key("c")).unwrap(), &[7.0, 8.0, 9.0]);
         assert_eq!(c.get(&a).unwrap(), &[1.0, 2.0, 3.0]);
+    }
+
+    #[test]
+    fn damaged_and_non_finite_records_are_skipped_then_compacted_away() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.bin");
+        let mut c = Cache::open(&path, 2).unwrap();
+        let items: Vec<(Key, Vec<f32>)> = (0..8)
+            .map(|i| (key(&format!("t{i}")), vec![i as f32, 1.0]))
+            .collect();
+        let refs: Vec<(Key, &[f32])> = items.iter().map(|(k, v)| (*k, v.as_slice())).collect();
+        c.append(&refs).unwrap();
+        // A NaN written over record 1's first value, keeping its checksum; a flipped byte in
+        // record 2's values.
+        let mut bytes = std::fs::read(&path).unwrap();
+        let rec = 16 + 8 + 4;
+        bytes[HEADER + rec + 16..HEADER + rec + 20].copy_from_slice(&f32::NAN.to_le_bytes());
+        bytes[HEADER + 2 * rec + 18] ^= 0x40;
+        std::fs::write(&path, &bytes).unwrap();
+        let mut c = Cache::open(&path, 2).unwrap();
+        assert_eq!(c.damaged(), 2);
+        assert_eq!(c.len(), 6);
+        assert!(c.get(&items[1].0).is_none() && c.get(&items[2].0).is_none());
+        assert_eq!(c.get(&items[3].0).unwrap(), &[3.0, 1.0]);
+        // Re-embedded: appended (here, two stale records of 8 set off compaction).
+        c.append(&[(items[1].0, &[1.0, 1.0]), (items[2].0, &[2.0, 1.0])])
+            .unwrap();
+        let c = Cache::open(&path, 2).unwrap();
+        assert_eq!((c.len(), c.damaged()), (8, 0));
+        assert_eq!(c.get(&items[1].0).unwrap(), &[1.0, 1.0]);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().len() as usize,
+            HEADER + 8 * rec,
+            "compacted: one record per key"
+        );
+        // A non-finite vector is never stored.
+        let mut c = Cache::open(&path, 2).unwrap();
+        c.append(&[(key("nan"), &[f32::INFINITY, 0.0])]).unwrap();
+        assert!(Cache::open(&path, 2).unwrap().get(&key("nan")).is_none());
     }
 
     #[test]

@@ -130,8 +130,15 @@ pub struct Embedder {
     /// sha256 of the weights, config and tokenizer, and the truncation length: the cache key space.
     fingerprint: String,
     batch_tokens: usize,
+    /// Texts are cut to this many characters before tokenizing: a token spans at least one
+    /// character, so [`CHARS_PER_TOKEN`] per kept token never changes the result, while one
+    /// huge review no longer costs memory far beyond its truncated tokens.
+    max_chars: usize,
     device_name: String,
 }
+
+/// Characters kept per token of the truncation length (WordPiece tokens are rarely over 16).
+const CHARS_PER_TOKEN: usize = 16;
 
 /// Distinct texts embedded per cache append: an interrupted run loses at most this many.
 const CACHE_CHUNK: usize = 16_384;
@@ -284,6 +291,7 @@ impl Embedder {
             dim: config.hidden_size,
             fingerprint,
             batch_tokens: opts.batch_tokens.max(max_tokens),
+            max_chars: max_tokens * CHARS_PER_TOKEN,
             device_name,
         })
     }
@@ -311,8 +319,12 @@ impl Embedder {
                 chunk
                     .iter()
                     .map(|t| {
+                        let cut = match t.char_indices().nth(self.max_chars) {
+                            Some((at, _)) => &t[..at],
+                            None => t,
+                        };
                         self.tokenizer
-                            .encode_fast(*t, true)
+                            .encode_fast(cut, true)
                             .map(|e| e.get_ids().to_vec())
                             .map_err(|e| EmbedError::Tokenize(e.to_string()))
                     })
@@ -431,6 +443,13 @@ impl Embedder {
             embedded: todo.len(),
             ..Default::default()
         };
+        if let Some(n) = cache.as_ref().map(|c| c.damaged()).filter(|&n| n > 0) {
+            stats.cache_warning = Some(format!(
+                "{n} damaged record(s) in the embedding cache were skipped; their texts are \
+                 embedded again"
+            ));
+        }
+        let mut non_finite = 0usize;
         let (mut done, mut tokens) = (0usize, 0usize);
         for chunk in todo.chunks(CACHE_CHUNK) {
             let chunk_texts: Vec<&str> = chunk.iter().map(|&r| texts[distinct[r]]).collect();
@@ -443,7 +462,14 @@ impl Embedder {
                 })
             })?;
             for (&row, v) in chunk.iter().zip(fresh.chunks_exact(dim)) {
-                vectors[row * dim..(row + 1) * dim].copy_from_slice(v);
+                let out = &mut vectors[row * dim..(row + 1) * dim];
+                if v.iter().all(|x| x.is_finite()) {
+                    out.copy_from_slice(v);
+                } else {
+                    // Never let a NaN reach the clustering: the text counts as empty.
+                    out.fill(0.0);
+                    non_finite += 1;
+                }
             }
             if let Some(c) = cache.as_mut() {
                 let items: Vec<(cache::Key, &[f32])> = chunk
@@ -459,6 +485,11 @@ impl Embedder {
             }
             done += chunk.len();
             tokens += t;
+        }
+        if non_finite > 0 {
+            stats.cache_warning = Some(format!(
+                "{non_finite} text(s) gave a non-finite embedding and count as empty"
+            ));
         }
         stats.tokens = tokens;
         stats.seconds = start.elapsed().as_secs_f64();
@@ -478,7 +509,7 @@ impl Embedder {
 
     /// Path of this model's cache file under `dir`.
     pub fn cache_path(&self, dir: &Path) -> PathBuf {
-        dir.join(format!("{}-{}.bin", self.fingerprint, self.dim))
+        dir.join(format!("{}-{}.v2.bin", self.fingerprint, self.dim))
     }
 }
 

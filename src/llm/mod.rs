@@ -6,9 +6,11 @@
 //! llama.cpp; the default build runs on the CPU.
 
 pub mod cache;
+pub mod degenerate;
 pub mod engine;
 pub mod fallback;
 pub mod grounding;
+pub mod injected;
 pub mod naming;
 pub mod persona;
 pub mod prompt;

@@ -504,6 +504,9 @@ fn retry_budget(n: usize) -> usize {
     n.div_ceil(2)
 }
 
+/// How a reason starts when the reply parsed but was not prose (see [`super::degenerate`]).
+const DEGENERATE: &str = "degenerate text: ";
+
 /// A persona's state between passes.
 struct Draft {
     persona: Option<Persona>,
@@ -516,6 +519,8 @@ struct Draft {
     notes: Vec<String>,
     from_cache: bool,
     extra_facts: String,
+    /// The name or tagline kept repeating customers' words after a re-ask: flagged.
+    injected: bool,
 }
 
 fn tool_steps(transcript: &[Message]) -> Vec<ToolStep> {
@@ -634,6 +639,8 @@ pub fn write(
     let customers = data.profiles.customers;
     let k = data.segment_count();
     let categories = data.categories();
+    // What the model is shown besides the card: a persona must not hand it back.
+    let shown = w.system.clone();
     let evaluate = |d: &mut Draft, entry: &Entry, s: &crate::profile::SegmentProfile| {
         d.attempts += 1;
         d.tokens += entry.tokens;
@@ -644,7 +651,18 @@ pub fn write(
             d.extra_facts.push('\n');
         }
         d.tools.extend(steps);
-        match Persona::parse(&entry.reply) {
+        let parsed = Persona::parse(&entry.reply).and_then(|p| {
+            let source = format!(
+                "{}\n{}",
+                prompt::card_facts(s, opts.max_traits).join("\n"),
+                shown
+            );
+            match super::degenerate::degenerate(&p, &source) {
+                Some(why) => Err(format!("{DEGENERATE}{why}")),
+                None => Ok(p),
+            }
+        });
+        match parsed {
             Ok(mut p) => {
                 // Checked as the model wrote it (`grade` leaves the facts out); the card's
                 // statements, true by construction, take their place afterwards.
@@ -677,6 +695,7 @@ pub fn write(
             notes: Vec::new(),
             from_cache: true,
             extra_facts: String::new(),
+            injected: false,
         })
         .collect();
     let mut jobs = Vec::new();
@@ -822,7 +841,19 @@ pub fn write(
             b
         })
         .collect();
+    let card_lines: Vec<Vec<String>> = segments
+        .iter()
+        .map(|s| prompt::card_facts(s, opts.max_traits))
+        .collect();
+    let copied = |text: &str, i: usize| {
+        super::injected::copied_from_reviews(text, segments[i], &card_lines[i])
+    };
     let bad_name = |name: &str, i: usize, names: &[(usize, String)]| -> Option<String> {
+        if let Some(ph) = copied(name, i) {
+            return Some(format!(
+                "the name \"{name}\" repeats \"{ph}\" from customers' reviews"
+            ));
+        }
         let lower = name.to_lowercase();
         if let Some(b) = banned[i].iter().find(|b| {
             lower
@@ -847,9 +878,15 @@ pub fn write(
     let mut rename = Vec::new();
     for (i, d) in drafts.iter().enumerate() {
         let Some(p) = &d.persona else { continue };
-        match bad_name(&p.name, i, &names) {
-            Some(why) => rename.push((i, why)),
-            None => names.push((i, p.name.trim().to_string())),
+        let tagline = copied(&p.tagline, i).map(|ph| {
+            format!(
+                "the tagline repeats \"{ph}\" from customers' reviews; write it in your own words"
+            )
+        });
+        match (bad_name(&p.name, i, &names), tagline) {
+            (Some(why), None) | (None, Some(why)) => rename.push((i, why)),
+            (Some(a), Some(b)) => rename.push((i, format!("{a}; {b}"))),
+            (None, None) => names.push((i, p.name.trim().to_string())),
         }
     }
     if !rename.is_empty() {
@@ -863,11 +900,9 @@ pub fn write(
         for (j, (i, why)) in jobs.iter().zip(&rename) {
             let d = &mut drafts[*i];
             d.from_cache &= j.cached;
-            let new_name = j
-                .entry
-                .as_ref()
-                .and_then(|e| Persona::parse(&e.reply).ok())
-                .map(|p| p.name);
+            let reply = j.entry.as_ref().and_then(|e| Persona::parse(&e.reply).ok());
+            let new_tagline = reply.as_ref().map(|p| p.tagline.clone());
+            let new_name = reply.map(|p| p.name);
             if let Some(e) = &j.entry {
                 d.attempts += 1;
                 d.tokens += e.tokens;
@@ -877,7 +912,30 @@ pub fn write(
             let Some(p) = d.persona.as_mut() else {
                 continue;
             };
+            if let Some(ph) = copied(&p.tagline, *i) {
+                match new_tagline.filter(|t| !t.trim().is_empty() && copied(t, *i).is_none()) {
+                    Some(t) => {
+                        d.notes.push(format!(
+                            "tagline rewritten: it repeated \"{ph}\" from customers' reviews"
+                        ));
+                        p.tagline = t;
+                    }
+                    None => {
+                        p.tagline = super::fallback::persona(segments[*i], &[]).tagline;
+                        d.injected = true;
+                        d.notes.push(format!(
+                            "tagline replaced by seglens: it repeated \"{ph}\" from customers' \
+                             reviews, and so did the model's rewrite"
+                        ));
+                    }
+                }
+            }
             let old = p.name.clone();
+            if copied(&old, *i).is_none() && bad_name(&old, *i, &names).is_none() {
+                names.push((*i, old));
+                continue;
+            }
+            let injected_name = copied(&old, *i).is_some();
             match new_name.filter(|n| bad_name(n, *i, &names).is_none()) {
                 Some(n) => {
                     d.notes.push(format!("renamed from \"{old}\": {why}"));
@@ -885,9 +943,10 @@ pub fn write(
                 }
                 None => {
                     let mut n = persona::with_segment(&old, segments[*i].key());
-                    if bad_name(&n, *i, &names).is_some() {
+                    if injected_name || bad_name(&n, *i, &names).is_some() {
                         n = format!("Segment {} Persona", segments[*i].key());
                     }
+                    d.injected |= injected_name;
                     d.notes.push(format!(
                         "seglens renamed \"{old}\" to \"{n}\": {why}, and the model repeated it"
                     ));
@@ -914,6 +973,7 @@ pub fn write(
         .collect();
     let mut personas = Vec::new();
     for (d, s) in drafts.into_iter().zip(&segments) {
+        let d_injected = d.injected;
         let (persona, origin, mut notes, grounding) = match d.persona {
             Some(p) => (p, Origin::Model, d.notes, d.grounding),
             None => {
@@ -931,7 +991,9 @@ pub fn write(
                 (p, Origin::Template, notes, g)
             }
         };
-        let flagged = grounding.flagged(opts.threshold);
+        // A model that wrote junk is flagged even where the template took its place.
+        let degenerate = origin == Origin::Template && notes.iter().any(|n| n.contains(DEGENERATE));
+        let flagged = grounding.flagged(opts.threshold) || degenerate || d_injected;
         if grounding.contradicted > 0 {
             notes.push(format!(
                 "{} claim(s) contradict the data: read them before using this persona",

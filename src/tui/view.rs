@@ -1407,13 +1407,7 @@ pub fn persona_markdown(p: &PersonaRecord) -> String {
     o
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
+use crate::sanitize::csv_cell as csv_field;
 
 /// The segment list as CSV.
 pub fn segments_csv(run: &RunView) -> String {
