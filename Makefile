@@ -12,7 +12,7 @@ SEED ?= 42
 BIN := $(CARGO_TARGET_DIR)/release/seglens
 CARGO ?= cargo
 
-.PHONY: all setup models models-demo build demo eval test bench lint clean-demo
+.PHONY: all setup models models-demo build demo eval test bench lint fuzz clean-demo
 
 all: build
 
@@ -48,6 +48,18 @@ test: models
 
 bench: setup
 	$(CARGO) bench --locked
+
+# Fuzz the table readers and the filter parser (cargo-fuzz; `cargo install cargo-fuzz`), each for
+# FUZZ_SECONDS. Built with the stable toolchain: polars' build script turns on nightly-only code
+# under a nightly compiler, so RUSTC_BOOTSTRAP lets cargo-fuzz's flags through stable instead.
+FUZZ_SECONDS ?= 600
+fuzz:
+	for t in tables filter; do \
+		mkdir -p tests/fuzz/corpus/$$t; \
+		CARGO_TARGET_DIR=$(HOME)/.cache/seglens/fuzz-target RUSTC_BOOTSTRAP=1 \
+		cargo +stable fuzz run -s none --fuzz-dir tests/fuzz $$t tests/fuzz/corpus/$$t \
+			tests/fuzz/seeds/$$t -- -max_total_time=$(FUZZ_SECONDS) || exit 1; \
+	done
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -121,6 +121,14 @@ fn injected_reviews_and_products_do_not_name_the_personas() {
         .arg(&run)
         .assert()
         .success();
+    // No grounding rewrite, tools or vote (their own tests cover them): the rename pass, where
+    // a copied name is caught, still runs.
+    let cfg = dir.path().join("seglens.toml");
+    std::fs::write(
+        &cfg,
+        "[llm]\ngrounding_threshold = 0.0\ntools = false\nname_vote = false\n",
+    )
+    .expect("config");
     let out = bin()
         .args([
             "personas",
@@ -131,6 +139,8 @@ fn injected_reviews_and_products_do_not_name_the_personas() {
             "--run",
         ])
         .arg(&run)
+        .arg("--config")
+        .arg(&cfg)
         .assert()
         .success()
         .get_output()

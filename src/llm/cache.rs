@@ -87,9 +87,23 @@ pub fn model_sha256(
     file: &super::ModelFile,
     cache_dir: Option<&Path>,
 ) -> Result<String, super::LlmError> {
-    if let Some(s) = &file.known_sha256 {
-        return Ok(s.clone());
+    let actual = file_sha256(file, cache_dir)?;
+    match &file.known_sha256 {
+        Some(want) if *want != actual => Err(super::LlmError::Mismatch {
+            path: file.path.clone(),
+            want: want.clone(),
+            found: actual,
+        }),
+        _ => Ok(actual),
     }
+}
+
+/// The file's own sha256, hashed once and then remembered by path, size and modification time
+/// (model-hashes.json in `cache_dir`), so what a run records is the file's hash, never a guess.
+fn file_sha256(
+    file: &super::ModelFile,
+    cache_dir: Option<&Path>,
+) -> Result<String, super::LlmError> {
     let io = |source| super::LlmError::Io {
         path: file.path.clone(),
         source,
@@ -183,5 +197,17 @@ mod tests {
         assert_eq!(h, crate::util::sha256_hex(b"GGUF fake"));
         assert!(dir.path().join("model-hashes.json").is_file());
         assert_eq!(model_sha256(&f, Some(dir.path())).unwrap(), h);
+        // A manifest hash is checked, never trusted: a file of the right size but other bytes.
+        let claimed = super::super::ModelFile {
+            known_sha256: Some(crate::util::sha256_hex(b"GGUF real")),
+            ..f.clone()
+        };
+        let err = model_sha256(&claimed, Some(dir.path())).unwrap_err();
+        assert!(err.to_string().contains("models/fetch"), "{err}");
+        let right = super::super::ModelFile {
+            known_sha256: Some(h.clone()),
+            ..f
+        };
+        assert_eq!(model_sha256(&right, Some(dir.path())).unwrap(), h);
     }
 }

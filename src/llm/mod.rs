@@ -58,6 +58,15 @@ pub enum LlmError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "{path} is not the manifest's file: its sha256 is {found}, the manifest says {want}; \
+         delete it and run models/fetch again"
+    )]
+    Mismatch {
+        path: PathBuf,
+        want: String,
+        found: String,
+    },
 }
 
 static BACKEND: OnceLock<Result<LlamaBackend, String>> = OnceLock::new();
@@ -94,8 +103,8 @@ pub struct ModelFile {
     /// Manifest name, or the file name for a path.
     pub name: String,
     pub path: PathBuf,
-    /// sha256 from the manifest (verified by `models/fetch`) when the file is a manifest model of
-    /// the right size; otherwise computed on demand by [`cache::model_sha256`].
+    /// sha256 from the manifest when the file is a manifest model of the right size:
+    /// [`cache::model_sha256`] checks the file against it (once per size and modification time).
     pub known_sha256: Option<String>,
 }
 
