@@ -126,6 +126,16 @@ impl Cache {
         Ok(cache)
     }
 
+    /// The cache file for reading and appending, created when missing; the caller locks it.
+    fn open_rw(&self) -> std::io::Result<File> {
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&self.path)
+    }
+
     fn record_len(&self) -> usize {
         16 + 4 * self.dim + 4
     }
@@ -202,13 +212,7 @@ impl Cache {
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir).map_err(io)?;
         }
-        let mut f = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&self.path)
-            .map_err(io)?;
+        let mut f = self.open_rw().map_err(io)?;
         f.lock().map_err(io)?;
         let len = f.metadata().map_err(io)?.len() as usize;
         if len < HEADER {
@@ -245,13 +249,7 @@ impl Cache {
             path: self.path.clone(),
             source,
         };
-        let lock = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&self.path)
-            .map_err(io)?;
+        let lock = self.open_rw().map_err(io)?;
         lock.lock().map_err(io)?;
         // Records another process appended since this one opened the cache are kept.
         let now = Cache::open(&self.path, self.dim)?;
