@@ -63,6 +63,20 @@ fn verdicts() -> Vec<(String, String, Verdict, String)> {
             &std::fs::read(fixtures().join(format!("{name}.tools.json"))).unwrap(),
         )
         .unwrap();
+        // The checker grounds on `tools::evidence`, the figures a tool computed. These recorded
+        // results are compare, feature and top_products answers with the sampled reviews taken
+        // out, as `tools::evidence` does; a recorded line that echoes the model (a members
+        // filter) or quotes a review would let a clause support itself, so it is refused here.
+        for (key, text) in &tools {
+            for l in text.lines() {
+                assert!(
+                    l.starts_with("segment ")
+                        || l.contains(" of members bought it vs ")
+                        || l.contains(": segment mean "),
+                    "{name}.tools.json {key}: not a tool-computed line: {l}"
+                );
+            }
+        }
         let mut by_key = BTreeMap::new();
         for s in &profiles.segments {
             by_key.insert(s.key(), s.clone());

@@ -25,6 +25,18 @@ fn loud() -> Command {
     c
 }
 
+/// `seglens segment --data DATA --out OUT` (plus `extra` first), loud.
+fn segment(extra: &[&str], data: &Path, out: &Path) -> Command {
+    let mut c = loud();
+    c.arg("segment")
+        .args(extra)
+        .arg("--data")
+        .arg(data)
+        .arg("--out")
+        .arg(out);
+    c
+}
+
 /// The first character that must not reach a terminal, with some context, if any.
 fn raw_control(bytes: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(bytes);
@@ -156,14 +168,7 @@ fn no_command_writes_a_raw_control_byte() {
     )
     .expect("config");
 
-    let (code, out, _) = run_clean(
-        "segment",
-        loud()
-            .args(["segment", "--data"])
-            .arg(&data)
-            .arg("--out")
-            .arg(&run),
-    );
+    let (code, out, _) = run_clean("segment", &mut segment(&[], &data, &run));
     assert_eq!(code, 0, "segment succeeds on hostile text: {out}");
     assert!(
         out.contains("^[]0;PWNED^G"),
@@ -171,11 +176,7 @@ fn no_command_writes_a_raw_control_byte() {
     );
     let (code, out, _) = run_clean(
         "segment --json",
-        loud()
-            .args(["segment", "--json", "--data"])
-            .arg(&data)
-            .arg("--out")
-            .arg(dir.path().join("run2")),
+        &mut segment(&["--json"], &data, &dir.path().join("run2")),
     );
     assert_eq!(code, 0);
     serde_json::from_str::<serde_json::Value>(&out).expect("still valid JSON");
@@ -279,11 +280,7 @@ fn data_errors_name_hostile_cells_harmlessly() {
     std::fs::write(data.join("orders.csv"), lines.join("\n") + "\n").expect("write");
     let (code, _, err) = run_clean(
         "bad price",
-        loud()
-            .args(["segment", "--data"])
-            .arg(&data)
-            .arg("--out")
-            .arg(dir.path().join("r1")),
+        &mut segment(&[], &data, &dir.path().join("r1")),
     );
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("^[]0;PWNED^G"), "the cell is named: {err}");
@@ -298,22 +295,18 @@ fn data_errors_name_hostile_cells_harmlessly() {
     std::fs::write(data.join("customers.csv"), c.join("\n") + "\n").expect("write");
     let (code, _, _) = run_clean(
         "hostile header, duplicate id",
-        loud()
-            .args(["segment", "--data"])
-            .arg(&data)
-            .arg("--out")
-            .arg(dir.path().join("r2")),
+        &mut segment(&[], &data, &dir.path().join("r2")),
     );
     assert_ne!(code, 0, "a duplicated id is an error");
 
     // A data directory whose very name is hostile.
     let (code, _, err) = run_clean(
         "hostile path",
-        loud()
-            .args(["segment", "--data"])
-            .arg(dir.path().join(format!("nowhere{h}")))
-            .arg("--out")
-            .arg(dir.path().join("r3")),
+        &mut segment(
+            &[],
+            &dir.path().join(format!("nowhere{h}")),
+            &dir.path().join("r3"),
+        ),
     );
     assert_ne!(code, 0);
     assert!(err.contains("nowhere"), "{err}");

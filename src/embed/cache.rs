@@ -4,12 +4,14 @@
 //! records of a 16-byte key (the first 16 bytes of sha256(text)), `dim` f32 LE values and a
 //! 4-byte checksum (the first bytes of sha256 over key and values). Appends take an exclusive
 //! file lock and first cut any torn record left by a killed run, so a crash loses at most the
-//! batch being written and never corrupts what is already there.
+//! batch being written and never corrupts what is already there. The lock is held on a sidecar
+//! file (`<cache>.lock`) that is never replaced, so a compaction that swaps the cache file in
+//! waits for appends in flight and appends wait for it.
 //!
 //! Reading streams the file record by record (it is never held whole in memory). A record whose
 //! checksum fails or that holds a non-finite value is skipped and counted: its text is embedded
 //! again and appended. When skipped and superseded records make up a large share of the file, it
-//! is rewritten compacted (atomically, under the lock).
+//! is rewritten compacted (atomically, under the same lock).
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -71,6 +73,25 @@ fn checksum(record: &[u8]) -> [u8; 4] {
     [d[0], d[1], d[2], d[3]]
 }
 
+/// The file header for `dim`-dimensional vectors.
+fn header(dim: usize) -> [u8; HEADER] {
+    let mut h = [0u8; HEADER];
+    h[..8].copy_from_slice(MAGIC);
+    h[8..12].copy_from_slice(&(dim as u32).to_le_bytes());
+    h
+}
+
+/// Appends one record (key, values, checksum) to `buf`.
+fn encode_record(buf: &mut Vec<u8>, k: &Key, v: &[f32]) {
+    let start = buf.len();
+    buf.extend_from_slice(k);
+    for x in v {
+        buf.extend_from_slice(&x.to_le_bytes());
+    }
+    let c = checksum(&buf[start..]);
+    buf.extend_from_slice(&c);
+}
+
 impl Cache {
     /// Opens (or starts) the cache at `path` for `dim`-dimensional vectors.
     pub fn open(path: &Path, dim: usize) -> Result<Self, CacheError> {
@@ -126,7 +147,8 @@ impl Cache {
         Ok(cache)
     }
 
-    /// The cache file for reading and appending, created when missing; the caller locks it.
+    /// The cache file for reading and appending, created when missing; the caller holds
+    /// [`Cache::lock`].
     fn open_rw(&self) -> std::io::Result<File> {
         OpenOptions::new()
             .read(true)
@@ -134,6 +156,25 @@ impl Cache {
             .create(true)
             .truncate(false)
             .open(&self.path)
+    }
+
+    /// Takes the exclusive lock on the sidecar lock file; it is released when the returned
+    /// file is dropped. The cache file itself may be replaced by a compaction, so it is never
+    /// what is locked.
+    fn lock(&self) -> std::io::Result<File> {
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut name = self.path.clone().into_os_string();
+        name.push(".lock");
+        let f = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(PathBuf::from(name))?;
+        f.lock()?;
+        Ok(f)
     }
 
     fn record_len(&self) -> usize {
@@ -193,13 +234,7 @@ impl Cache {
             {
                 continue;
             }
-            let start = buf.len();
-            buf.extend_from_slice(k);
-            for x in *v {
-                buf.extend_from_slice(&x.to_le_bytes());
-            }
-            let c = checksum(&buf[start..]);
-            buf.extend_from_slice(&c);
+            encode_record(&mut buf, k, v);
         }
         let stale = self.damaged + self.superseded;
         let on_file = self.index.len() + stale;
@@ -209,19 +244,12 @@ impl Cache {
         if buf.is_empty() {
             return Ok(());
         }
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(io)?;
-        }
+        let _lock = self.lock().map_err(io)?;
         let mut f = self.open_rw().map_err(io)?;
-        f.lock().map_err(io)?;
         let len = f.metadata().map_err(io)?.len() as usize;
         if len < HEADER {
             f.set_len(0).map_err(io)?;
-            let mut header = Vec::with_capacity(HEADER);
-            header.extend_from_slice(MAGIC);
-            header.extend_from_slice(&(self.dim as u32).to_le_bytes());
-            header.extend_from_slice(&[0u8; 4]);
-            f.write_all(&header).map_err(io)?;
+            f.write_all(&header(self.dim)).map_err(io)?;
         } else {
             let mut header = [0u8; HEADER];
             f.read_exact(&mut header).map_err(io)?;
@@ -236,37 +264,27 @@ impl Cache {
         }
         f.write_all(&buf).map_err(io)?;
         f.sync_data().map_err(io)?;
-        f.unlock().map_err(io)?;
         Ok(())
     }
 
     /// Rewrites the file with one good record per key (those on file now, then `fresh`
-    /// records), atomically: a crash leaves the old file or the new one. Records another process
-    /// appended before the lock was taken are read back and kept; one appending while the file
-    /// is replaced may lose that batch, which is only embedded again on a later run.
+    /// records), atomically: a crash leaves the old file or the new one. It holds the lock
+    /// appenders take, so records another process appended before are read back and kept, and
+    /// none is appended to the file being replaced.
     fn compact(&mut self, fresh: &[u8]) -> Result<(), CacheError> {
         let io = |source| CacheError::Io {
             path: self.path.clone(),
             source,
         };
-        let lock = self.open_rw().map_err(io)?;
-        lock.lock().map_err(io)?;
+        let _lock = self.lock().map_err(io)?;
         // Records another process appended since this one opened the cache are kept.
         let now = Cache::open(&self.path, self.dim)?;
         let mut out = Vec::with_capacity(HEADER + (now.index.len() + 1) * self.record_len());
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&(self.dim as u32).to_le_bytes());
-        out.extend_from_slice(&[0u8; 4]);
+        out.extend_from_slice(&header(self.dim));
         let mut keys: Vec<(&Key, &usize)> = now.index.iter().collect();
         keys.sort_by_key(|(_, &i)| i);
         for (k, &i) in keys {
-            let start = out.len();
-            out.extend_from_slice(k);
-            for x in &now.vectors[i * self.dim..(i + 1) * self.dim] {
-                out.extend_from_slice(&x.to_le_bytes());
-            }
-            let c = checksum(&out[start..]);
-            out.extend_from_slice(&c);
+            encode_record(&mut out, k, &now.vectors[i * self.dim..(i + 1) * self.dim]);
         }
         let rec = self.record_len();
         for r in fresh.chunks_exact(rec) {
@@ -277,7 +295,6 @@ impl Cache {
             }
         }
         crate::util::write_atomic(&self.path, &out).map_err(io)?;
-        lock.unlock().map_err(io)?;
         self.damaged = 0;
         self.superseded = 0;
         Ok(())
@@ -362,5 +379,41 @@ mod tests {
         c.append(&[(key("a"), &[1.0, 2.0])]).unwrap();
         let err = Cache::open(&path, 3).err().unwrap().to_string();
         assert!(err.contains("--no-embed-cache"), "{err}");
+    }
+
+    #[test]
+    fn appends_racing_a_compaction_are_all_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.bin");
+        Cache::open(&path, 2)
+            .unwrap()
+            .append(&[(key("seed"), &[0.0, 0.0])])
+            .unwrap();
+        let writers: Vec<_> = (0..3)
+            .map(|w| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    for b in 0..40 {
+                        let k = key(&format!("w{w}b{b}"));
+                        let mut c = Cache::open(&path, 2).unwrap();
+                        c.append(&[(k, &[w as f32, b as f32])]).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for _ in 0..40 {
+            let mut c = Cache::open(&path, 2).unwrap();
+            c.compact(&[]).unwrap();
+        }
+        for w in writers {
+            w.join().unwrap();
+        }
+        let c = Cache::open(&path, 2).unwrap();
+        for w in 0..3 {
+            for b in 0..40 {
+                let v = c.get(&key(&format!("w{w}b{b}")));
+                assert_eq!(v, Some(&[w as f32, b as f32][..]), "w{w}b{b} lost");
+            }
+        }
     }
 }

@@ -33,11 +33,17 @@ pub struct Term {
 
 /// Words and two-word phrases of `text`, lower case, stop words dropped.
 pub fn terms_of(text: &str) -> Vec<String> {
+    terms_of_capped(text, usize::MAX)
+}
+
+/// [`terms_of`] over the first `max_words` words only.
+fn terms_of_capped(text: &str, max_words: usize) -> Vec<String> {
     let lower = text.to_lowercase();
     let words: Vec<&str> = lower
         .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
         .map(|w| w.trim_matches(|c| c == '\'' || c == '’'))
         .filter(|w| !w.is_empty())
+        .take(max_words)
         .collect();
     let keep = |w: &str| !STOPWORDS.contains(&w) && !w.chars().all(|c| c.is_ascii_digit());
     let mut out = Vec::with_capacity(words.len() * 2);
@@ -54,6 +60,23 @@ pub fn terms_of(text: &str) -> Vec<String> {
     out
 }
 
+/// Most distinct terms counted at once. A shop's reviews use tens of thousands; beyond this
+/// (random strings, a flood of unique tokens) the rarest are pruned, so memory stays bounded.
+const MAX_TERMS: usize = 300_000;
+
+/// Words read from one text: a longer text is cut here, so one huge review costs no more
+/// than a long one.
+const MAX_WORDS_PER_TEXT: usize = 2_000;
+
+/// Counts of one term: per segment, with the tone of the reviews using it.
+struct Tally {
+    counts: Vec<u64>,
+    /// Per segment: (sum of sentiment, reviews with one).
+    tone: Vec<(f64, u32)>,
+    /// The last text (index + 1) that counted towards `tone`, so a review counts once per term.
+    last: usize,
+}
+
 /// Distinguishing terms per segment. `texts[i]` belongs to segment `segment[i]` (`None`: no
 /// segment, e.g. noise) and has sentiment `sentiment[i]` (`None` for searches; missing entries
 /// count as `None`); returns `k` lists, strongest first.
@@ -65,10 +88,23 @@ pub fn distinguishing(
     top: usize,
     min_count: u64,
 ) -> Vec<Vec<Term>> {
-    let mut ids: HashMap<String, usize> = HashMap::new();
-    let mut counts: Vec<Vec<u64>> = Vec::new();
-    // Per term and segment: (sum of sentiment, reviews with one).
-    let mut tone: Vec<Vec<(f64, u32)>> = Vec::new();
+    let tallies = tally(texts, segment, sentiment, k, MAX_TERMS);
+    score(tallies, k, top, min_count)
+}
+
+/// Counts every term per segment, keeping at most `max_terms` distinct terms: when the table
+/// is full, terms seen fewer than `floor` times are dropped and `floor` doubles until it holds
+/// half. A term dropped and seen again starts over, so it is undercounted by less than the
+/// floor it was dropped at (the Misra-Gries bound); terms that matter are seen far more often.
+fn tally(
+    texts: &[&str],
+    segment: &[Option<usize>],
+    sentiment: &[Option<f64>],
+    k: usize,
+    max_terms: usize,
+) -> HashMap<String, Tally> {
+    let mut table: HashMap<String, Tally> = HashMap::new();
+    let mut floor = 2u64;
     for (i, (t, s)) in texts.iter().zip(segment).enumerate() {
         let Some(s) = *s else { continue };
         if s >= k {
@@ -79,28 +115,36 @@ pub fn distinguishing(
             .copied()
             .flatten()
             .filter(|x| x.is_finite());
-        let mut seen: Vec<usize> = Vec::new();
-        for term in terms_of(t) {
-            let next = ids.len();
-            let id = *ids.entry(term).or_insert(next);
-            if id == counts.len() {
-                counts.push(vec![0; k]);
-                tone.push(vec![(0.0, 0); k]);
-            }
-            counts[id][s] += 1;
+        for term in terms_of_capped(t, MAX_WORDS_PER_TEXT) {
+            let e = table.entry(term).or_insert_with(|| Tally {
+                counts: vec![0; k],
+                tone: vec![(0.0, 0); k],
+                last: 0,
+            });
+            e.counts[s] += 1;
             if let Some(x) = sent {
-                if !seen.contains(&id) {
-                    seen.push(id);
-                    tone[id][s].0 += x;
-                    tone[id][s].1 += 1;
+                if e.last != i + 1 {
+                    e.last = i + 1;
+                    e.tone[s].0 += x;
+                    e.tone[s].1 += 1;
                 }
             }
         }
+        while table.len() > max_terms {
+            table.retain(|_, e| e.counts.iter().sum::<u64>() >= floor);
+            if table.len() > max_terms / 2 {
+                floor = floor.saturating_mul(2);
+            }
+        }
     }
-    let mut names = vec![String::new(); ids.len()];
-    for (term, id) in ids {
-        names[id] = term;
-    }
+    table
+}
+
+/// Scores the tallied terms segment against the rest.
+fn score(table: HashMap<String, Tally>, k: usize, top: usize, min_count: u64) -> Vec<Vec<Term>> {
+    let (names, tallies): (Vec<String>, Vec<Tally>) = table.into_iter().unzip();
+    let counts: Vec<&Vec<u64>> = tallies.iter().map(|t| &t.counts).collect();
+    let tone: Vec<&Vec<(f64, u32)>> = tallies.iter().map(|t| &t.tone).collect();
     let seg_tokens: Vec<f64> = (0..k)
         .map(|s| counts.iter().map(|c| c[s] as f64).sum())
         .collect();
@@ -196,5 +240,55 @@ mod tests {
         let near = |t: &Term, x: f64| t.sentiment.is_some_and(|s| (s - x).abs() < 1e-9);
         assert!(terms[0].iter().all(|t| near(t, 0.8)), "{:?}", terms[0]);
         assert!(terms[1].iter().all(|t| near(t, -0.5)), "{:?}", terms[1]);
+    }
+
+    #[test]
+    fn a_flood_of_unique_words_stays_bounded_and_keeps_the_real_terms() {
+        // 4000 texts, each with 50 never-repeated tokens and one recurring phrase per segment.
+        let texts: Vec<String> = (0..4000)
+            .map(|i| {
+                let junk: Vec<String> = (0..50).map(|j| format!("zq{i}x{j}")).collect();
+                let real = if i % 2 == 0 {
+                    "battery life"
+                } else {
+                    "soft fabric"
+                };
+                format!("{} {real}", junk.join(" "))
+            })
+            .collect();
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let seg: Vec<Option<usize>> = (0..4000).map(|i| Some(i % 2)).collect();
+        let table = tally(&refs, &seg, &[], 2, 1_000);
+        assert!(table.len() <= 1_000, "{} terms held", table.len());
+        // The recurring terms are never pruned and are counted exactly.
+        assert_eq!(table["battery life"].counts, vec![2000, 0]);
+        assert_eq!(table["soft fabric"].counts, vec![0, 2000]);
+        let terms = score(table, 2, 3, 5);
+        let words = |s: usize| -> Vec<String> { terms[s].iter().map(|t| t.term.clone()).collect() };
+        assert!(
+            words(0).contains(&"battery life".to_string()),
+            "{:?}",
+            words(0)
+        );
+        assert!(
+            words(0).iter().all(|t| !t.starts_with("zq")),
+            "{:?}",
+            words(0)
+        );
+        assert!(
+            words(1).contains(&"soft fabric".to_string()),
+            "{:?}",
+            words(1)
+        );
+    }
+
+    #[test]
+    fn a_huge_text_is_read_up_to_the_word_cap() {
+        let long = "word ".repeat(MAX_WORDS_PER_TEXT * 3);
+        let n = terms_of_capped(&long, MAX_WORDS_PER_TEXT)
+            .iter()
+            .filter(|t| *t == "word")
+            .count();
+        assert_eq!(n, MAX_WORDS_PER_TEXT);
     }
 }
